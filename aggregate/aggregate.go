@@ -1,0 +1,82 @@
+package aggregate
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/esgen/esgen/eventstore"
+)
+
+// Root is implemented by every aggregate through an embedded [Base] (generated aggregate bases
+// embed it for you).
+type Root interface {
+	// AggregateBase returns the embedded bookkeeping: ID, version and recorded events.
+	AggregateBase() *Base
+}
+
+// Type describes an aggregate type to a [Repository]. esgen generate writes one constructor
+// per aggregate declared in esgen.yaml; T is a pointer type such as *Order.
+type Type[T Root] struct {
+	// Name is the aggregate's name, e.g. "Order".
+	Name string
+	// StreamID maps an aggregate ID to its stream ID, e.g. "order-" + id.
+	StreamID func(id string) string
+	// New returns a new, empty aggregate.
+	New func() T
+	// Apply applies one typed event to the aggregate's state (a generated type switch).
+	Apply func(agg T, m eventstore.Message) error
+	// Codec encodes and decodes the aggregate's events.
+	Codec eventstore.Codec
+	// EventTypes lists the event types the aggregate accepts.
+	EventTypes []string
+}
+
+// ErrNotBound is returned by [Base.Record] on an aggregate that was not created by a
+// [Repository] or [Type.Instance], so it cannot apply events to itself.
+var ErrNotBound = errors.New("aggregate: aggregate not created through its Type; use Repository.Load/Create or Type.Instance")
+
+// Base is the bookkeeping every aggregate embeds: its ID, the stream version it was loaded
+// at, and the events recorded since.
+type Base struct {
+	id      string
+	version uint64
+	pending []eventstore.Message
+	apply   func(eventstore.Message) error
+}
+
+// AggregateBase implements [Root].
+func (b *Base) AggregateBase() *Base { return b }
+
+// ID returns the aggregate's ID.
+func (b *Base) ID() string { return b.id }
+
+// Version returns the version of the aggregate's stream as last loaded or saved; recorded,
+// unsaved events are not counted.
+func (b *Base) Version() uint64 { return b.version }
+
+// Pending returns the events recorded since the aggregate was loaded or saved.
+func (b *Base) Pending() []eventstore.Message { return b.pending }
+
+// Record applies m to the aggregate's state and queues it to be saved. Generated aggregate
+// bases offer typed Record<Event> helpers that call it.
+func (b *Base) Record(m eventstore.Message) error {
+	if b.apply == nil {
+		return ErrNotBound
+	}
+	if err := b.apply(m); err != nil {
+		return fmt.Errorf("aggregate: record %s: %w", m.EventType(), err)
+	}
+	b.pending = append(b.pending, m)
+	return nil
+}
+
+// Instance returns a new aggregate with the given ID, bound so that Record applies events.
+func (t Type[T]) Instance(id string) T {
+	agg := t.New()
+	b := agg.AggregateBase()
+	b.id = id
+	b.version = 0
+	b.pending = nil
+	b.apply = func(m eventstore.Message) error { return t.Apply(agg, m) }
+	return agg
+}

@@ -1,0 +1,3 @@
+// Package aggregate loads and saves event-sourced aggregates: optimistic-concurrency
+// repositories over an eventstore.Store, snapshots, and idempotent commands.
+package aggregate
