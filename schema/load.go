@@ -2,7 +2,9 @@ package schema
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -58,6 +60,7 @@ type loader struct {
 	fs       fileSystem
 	problems []Problem
 	types    *avro.SchemaCache
+	typeDefs map[string]namedDef // JSON definitions of the shared types
 }
 
 func (l *loader) add(file, path, format string, args ...any) {
@@ -65,7 +68,7 @@ func (l *loader) add(file, path, format string, args ...any) {
 }
 
 func loadDir(fsys fileSystem, dir string) (*Set, error) {
-	l := &loader{fs: fsys, types: &avro.SchemaCache{}}
+	l := &loader{fs: fsys, types: &avro.SchemaCache{}, typeDefs: map[string]namedDef{}}
 	set := &Set{Dir: dir}
 	ents, err := fsys.ReadDir(dir)
 	if err != nil {
@@ -139,12 +142,28 @@ func (l *loader) loadTypes(dir string) {
 			l.add(file, "", "cannot read: %v", err)
 			continue
 		}
-		if ps := validateJSON(file, raw); len(ps) > 0 {
+		todo = append(todo, pending{file, raw})
+	}
+	// First learn every shared name, so files may refer to each other in any order.
+	for _, p := range todo {
+		doc, err := decodeJSON(p.raw)
+		if err != nil {
+			continue
+		}
+		_, defs := validate(p.file, doc, nil)
+		for name, d := range defs {
+			l.typeDefs[name] = d
+		}
+	}
+	valid := todo[:0]
+	for _, p := range todo {
+		if ps := l.validateFile(p.file, p.raw); len(ps) > 0 {
 			l.problems = append(l.problems, ps...)
 			continue
 		}
-		todo = append(todo, pending{file, raw})
+		valid = append(valid, p)
 	}
+	todo = valid
 	sort.Slice(todo, func(i, j int) bool { return todo[i].file < todo[j].file })
 	for len(todo) > 0 {
 		var next []pending
@@ -237,7 +256,7 @@ func (l *loader) loadVersion(file, folder string, n int) *Version {
 		l.add(file, "", "cannot read: %v", err)
 		return nil
 	}
-	if ps := validateJSON(file, raw); len(ps) > 0 {
+	if ps := l.validateFile(file, raw); len(ps) > 0 {
 		l.problems = append(l.problems, ps...)
 		return nil
 	}
@@ -268,18 +287,29 @@ func (l *loader) loadVersion(file, folder string, n int) *Version {
 	}
 }
 
-// validateJSON checks that raw is well-formed JSON; deeper checks come from validate.
-func validateJSON(file string, raw []byte) []Problem {
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
+// validateFile checks that raw is well-formed JSON and a valid schema,
+// reporting every problem with its JSON path.
+func (l *loader) validateFile(file string, raw []byte) []Problem {
+	ps, _ := validateSchema(file, raw, l.typeDefs)
+	return ps
+}
+
+// validateSchema decodes and validates one schema document.
+func validateSchema(file string, raw []byte, known map[string]namedDef) ([]Problem, any) {
+	doc, err := decodeJSON(raw)
+	if err != nil {
 		msg := err.Error()
-		if se, ok := err.(*json.SyntaxError); ok {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
 			line, col := lineCol(raw, se.Offset)
 			msg = fmt.Sprintf("invalid JSON at line %d, column %d: %v", line, col, err)
+		} else if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			msg = "empty or truncated file: expected one JSON schema"
 		}
-		return []Problem{{File: file, Message: msg}}
+		return []Problem{{File: file, Message: msg}}, nil
 	}
-	return validate(file, v)
+	ps, _ := validate(file, doc, known)
+	return ps, doc
 }
 
 func lineCol(raw []byte, off int64) (int, int) {
