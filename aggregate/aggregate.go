@@ -42,6 +42,13 @@ type Base struct {
 	version uint64
 	pending []eventstore.Message
 	apply   func(eventstore.Message) error
+
+	// snapshotAt is the stream version of the snapshot the aggregate was loaded from or
+	// last snapshotted at (0: none), for snapshot policies.
+	snapshotAt uint64
+	// commandSaved counts the events saved through this instance under a command ID, so a
+	// command that saves twice gives its later events the next deterministic IDs.
+	commandSaved int
 }
 
 // AggregateBase implements [Root].
@@ -77,6 +84,8 @@ func (t Type[T]) Instance(id string) T {
 	b.id = id
 	b.version = 0
 	b.pending = nil
+	b.snapshotAt = 0
+	b.commandSaved = 0
 	b.apply = func(m eventstore.Message) error { return t.Apply(agg, m) }
 	return agg
 }
