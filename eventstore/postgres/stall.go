@@ -1,0 +1,81 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
+	"go.opentelemetry.io/otel/metric"
+)
+
+// ReaderStall describes how far readers of the global log are held back by an open
+// transaction. Readers see only events of transactions older than the oldest transaction
+// still running (the horizon); a transaction that stays open keeps events committed after it
+// from every reader until it ends. Nothing is lost, but readers wait.
+type ReaderStall struct {
+	// Horizon is the oldest transaction ID still running, cluster-wide.
+	Horizon uint64
+	// WaitingEvents counts committed events readers cannot see yet because they are at or
+	// above the horizon (counted up to 10,000).
+	WaitingEvents int64
+	// Duration is how long the oldest transaction holding an ID has been open, when events
+	// wait behind the horizon; 0 when none wait. It bounds from above how long readers have
+	// been held back.
+	Duration time.Duration
+	// PID is the backend process ID of that transaction (0 when unknown: the role may need
+	// pg_read_all_stats to see other roles' sessions).
+	PID int32
+	// State and Query are that backend's state and the start of its last statement, from
+	// pg_stat_activity, to find the culprit.
+	State, Query string
+}
+
+// Stalled reports whether events are waiting behind the horizon.
+func (r ReaderStall) Stalled() bool { return r.WaitingEvents > 0 }
+
+// ReaderStall measures how far readers are held back right now. Note that the horizon is
+// cluster-wide: a long transaction in another database of the same server stalls readers
+// too, and so does a prepared (two-phase) transaction.
+func (s *Store) ReaderStall(ctx context.Context) (ReaderStall, error) {
+	if s.closed.Load() {
+		return ReaderStall{}, errClosed("reader stall")
+	}
+	var r ReaderStall
+	var pid pgtype.Int4
+	var age pgtype.Float8
+	var state, query pgtype.Text
+	if err := s.pool.QueryRow(ctx, s.q.stall).Scan(&r.Horizon, &r.WaitingEvents, &pid, &age, &state, &query); err != nil {
+		return ReaderStall{}, fmt.Errorf("postgres: measure reader stall: %w", err)
+	}
+	r.PID, r.State, r.Query = pid.Int32, state.String, query.String
+	if r.WaitingEvents > 0 && age.Valid {
+		r.Duration = time.Duration(age.Float64 * float64(time.Second))
+	}
+	return r, nil
+}
+
+// registerGauge registers the esgen.eventstore.postgres.reader_stall gauge, observed with
+// [Store.ReaderStall] at each collection.
+func (s *Store) registerGauge(mp metric.MeterProvider) error {
+	m := mp.Meter("github.com/esgen/esgen/eventstore/postgres")
+	g, err := m.Float64ObservableGauge("esgen.eventstore.postgres.reader_stall",
+		metric.WithUnit("s"),
+		metric.WithDescription("How long readers of the global log have been held back by an open transaction (0 when no committed event waits)."))
+	if err != nil {
+		return fmt.Errorf("postgres: register reader stall gauge: %w", err)
+	}
+	reg, err := m.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		r, err := s.ReaderStall(ctx)
+		if err != nil {
+			return err
+		}
+		o.ObserveFloat64(g, r.Duration.Seconds())
+		return nil
+	}, g)
+	if err != nil {
+		return fmt.Errorf("postgres: register reader stall gauge: %w", err)
+	}
+	s.gauge = reg
+	return nil
+}
