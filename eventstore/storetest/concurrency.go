@@ -1,0 +1,418 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/esgen/esgen/eventstore"
+)
+
+func (s *suite) testConcurrency(t *testing.T) {
+	s.run(t, "Exactly on one stream from many goroutines", s.testConcurrentExactly)
+	s.run(t, "out-of-order commits with a live subscriber", s.testOutOfOrderCommits)
+	s.run(t, "concurrent retries after lost acks", s.testConcurrentRetries)
+}
+
+// await waits until done is closed, for at most the suite's timeout.
+func (s *suite) await(done <-chan struct{}) bool {
+	timer := time.NewTimer(s.cfg.timeout)
+	defer timer.Stop()
+	select {
+	case <-done:
+		return true
+	case <-timer.C:
+		return false
+	}
+}
+
+// doneChan returns a channel closed when wg is done.
+func doneChan(wg *sync.WaitGroup) <-chan struct{} {
+	ch := make(chan struct{})
+	go func() { wg.Wait(); close(ch) }()
+	return ch
+}
+
+// errList collects failures from goroutines, which must not call t.Fatal.
+type errList struct {
+	mu   sync.Mutex
+	errs []error
+}
+
+func (l *errList) add(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.errs = append(l.errs, fmt.Errorf(format, args...))
+}
+
+func (l *errList) report(t *testing.T) {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i, err := range l.errs {
+		if i == 10 {
+			t.Errorf("... and %d more failures", len(l.errs)-10)
+			break
+		}
+		t.Error(err)
+	}
+	if len(l.errs) > 0 {
+		t.FailNow()
+	}
+}
+
+// checkStream reads a stream and checks that it holds exactly the given appends, in order,
+// with versions 1..n.
+func checkStream(t *testing.T, ctx context.Context, st eventstore.Store, stream string, results []eventstore.AppendResult) {
+	t.Helper()
+	sort.Slice(results, func(i, j int) bool { return results[i].FirstVersion < results[j].FirstVersion })
+	var want []uuid.UUID
+	next := uint64(1)
+	for _, r := range results {
+		if r.FirstVersion != next || r.LastVersion != next+uint64(len(r.EventIDs))-1 {
+			t.Fatalf("stream %q: committed append %+v does not continue at version %d (gap or overlap between appends)", stream, r, next)
+		}
+		next = r.LastVersion + 1
+		want = append(want, r.EventIDs...)
+	}
+	got := readStream(t, ctx, st, stream, eventstore.ReadStreamOptions{})
+	if !slices.Equal(versions(got), seq(1, uint64(len(want)))) {
+		t.Fatalf("stream %q holds versions %v, want 1..%d without gaps or duplicates", stream, versions(got), len(want))
+	}
+	if !slices.Equal(ids(got), want) {
+		t.Fatalf("stream %q holds other events than the %d committed ones", stream, len(want))
+	}
+}
+
+func (s *suite) testConcurrentExactly(t *testing.T) {
+	ctx := s.ctx(t)
+	st := s.store(t)
+	const stream = "race-1"
+	goroutines, rounds := 8, s.size(16)
+	var (
+		mu        sync.Mutex
+		committed []eventstore.AppendResult
+		noStream  int // successful appends that expected no stream
+		conflicts int
+		fails     errList
+		wg        sync.WaitGroup
+	)
+	start := make(chan struct{})
+	for g := range goroutines {
+		wg.Go(func() {
+			<-start
+			for r := range rounds {
+				expected := eventstore.NoStream
+				if r > 0 {
+					i, err := st.StreamInfo(ctx, stream)
+					if err != nil {
+						fails.add("goroutine %d: StreamInfo: %v", g, err)
+						return
+					}
+					expected = eventstore.Exactly(i.Version)
+				}
+				res, err := st.Append(ctx, stream, expected, evs(1+(g+r)%3, "Raced", fmt.Sprintf("g%d-r%d", g, r))...)
+				var vc *eventstore.VersionConflictError
+				switch {
+				case err == nil:
+					mu.Lock()
+					committed = append(committed, res)
+					if expected.IsNoStream() {
+						noStream++
+					}
+					mu.Unlock()
+				case errors.As(err, &vc) && errors.Is(err, eventstore.ErrWrongExpectedVersion):
+					v, _ := expected.Exact()
+					if vc.StreamID != stream || vc.Expected != expected || !vc.Exists || vc.Actual <= v {
+						fails.add("goroutine %d: conflict %+v does not describe a stream that moved past %s", g, *vc, expected)
+					}
+					mu.Lock()
+					conflicts++
+					mu.Unlock()
+				default:
+					fails.add("goroutine %d: Append(%s) failed with neither success nor a version conflict: %v", g, expected, err)
+				}
+			}
+		})
+	}
+	close(start)
+	if !s.await(doneChan(&wg)) {
+		t.Fatalf("%d goroutines appending to one stream did not finish within %v", goroutines, s.cfg.timeout)
+	}
+	fails.report(t)
+	if len(committed)+conflicts != goroutines*rounds {
+		t.Fatalf("%d commits + %d conflicts, want %d appends in all", len(committed), conflicts, goroutines*rounds)
+	}
+	if noStream != 1 {
+		t.Errorf("%d appends expecting no stream committed, want exactly 1", noStream)
+	}
+	checkStream(t, ctx, st, stream, committed)
+	t.Logf("%d commits, %d conflicts", len(committed), conflicts)
+	s.checkRaw(t, ctx, st, int64(len(readAll(t, ctx, st, eventstore.ReadAllOptions{}))))
+}
+
+// checkRaw compares the raw storage count with want, when the backend gave a way to count.
+func (s *suite) checkRaw(t *testing.T, ctx context.Context, st eventstore.Store, want int64) {
+	t.Helper()
+	if s.cfg.rawCount == nil {
+		return
+	}
+	n, err := s.cfg.rawCount(ctx, st)
+	if err != nil {
+		t.Fatalf("RawEventCount: %v", err)
+	}
+	if n != want {
+		t.Errorf("raw storage holds %d events, want %d (each committed event exactly once)", n, want)
+	}
+}
+
+// testOutOfOrderCommits holds some appends open in their before-commit hook while other
+// writers commit, then lets them commit late. Subscribers following the global log must see
+// every committed event exactly once, each stream in version order.
+//
+// It never waits for something a backend may be unable to do: with concurrent writers the
+// held appends are released once the free writers have all finished (they write other
+// streams, so nothing they need is held); with SerializedWriters they are released once
+// the free writers have started, since those may be queued behind a held append.
+func (s *suite) testOutOfOrderCommits(t *testing.T) {
+	ctx := s.ctx(t)
+	st := s.store(t)
+	serial := s.cfg.serializedWriters != ""
+	if serial {
+		t.Logf("backend difference (SerializedWriters): held appends are released once the other writers started: %s", s.cfg.serializedWriters)
+	}
+	const held, free, perWriter = 2, 4, 2
+	rounds := s.size(8)
+
+	var (
+		mu        sync.Mutex
+		committed = map[string][]eventstore.AppendResult{}
+		fails     errList
+	)
+	record := func(stream string, res eventstore.AppendResult) {
+		mu.Lock()
+		committed[stream] = append(committed[stream], res)
+		mu.Unlock()
+	}
+	record("ooo-seed", mustAppend(t, ctx, st, "ooo-seed", eventstore.NoStream, evs(3, "Seed", "seed")...))
+
+	subs := []*subscriber{s.subscribe(t, ctx, st, eventstore.ReadAllOptions{PageSize: 5})}
+	freeVersion := make([]uint64, free)
+
+	for round := range rounds {
+		if round == 1 {
+			// A second subscriber catches up while writers are busy, one event per page.
+			subs = append(subs, s.subscribe(t, ctx, st, eventstore.ReadAllOptions{PageSize: 1}))
+		}
+		release := make(chan struct{})
+		var heldWG, entered, freeStarted, freeWG sync.WaitGroup
+		for h := range held {
+			stream := fmt.Sprintf("ooo-held-%d-%d", round, h)
+			entered.Add(1)
+			var once sync.Once
+			hctx := eventstore.WithBeforeCommit(ctx, func(hc context.Context) error {
+				once.Do(entered.Done)
+				select {
+				case <-release:
+					return nil
+				case <-hc.Done():
+					return hc.Err()
+				}
+			})
+			heldWG.Go(func() {
+				res, err := st.Append(hctx, stream, eventstore.NoStream, evs(1+h, "Held", stream)...)
+				if err != nil {
+					fails.add("held append to %s: %v", stream, err)
+					return
+				}
+				record(stream, res)
+			})
+		}
+		if !serial && !s.await(doneChan(&entered)) {
+			close(release)
+			t.Fatalf("round %d: the held appends did not all reach their before-commit hook within %v; if the backend runs one append at a time and calls the hook under its write lock, pass storetest.SerializedWriters", round, s.cfg.timeout)
+		}
+		for w := range free {
+			stream := fmt.Sprintf("ooo-free-%d", w)
+			freeStarted.Add(1)
+			freeWG.Go(func() {
+				freeStarted.Done()
+				for i := range perWriter {
+					exp := eventstore.Exactly(freeVersion[w])
+					res, err := st.Append(ctx, stream, exp, evs(1+(i+w)%3, "Free", stream)...)
+					if err != nil {
+						fails.add("free append to %s with %s: %v", stream, exp, err)
+						return
+					}
+					freeVersion[w] = res.LastVersion
+					record(stream, res)
+				}
+			})
+		}
+		if serial {
+			if !s.await(doneChan(&freeStarted)) {
+				close(release)
+				t.Fatalf("round %d: free writers did not start within %v", round, s.cfg.timeout)
+			}
+		} else if !s.await(doneChan(&freeWG)) {
+			close(release)
+			t.Fatalf("round %d: writers to other streams did not finish within %v while two appends were held before commit; if the backend runs one append at a time, pass storetest.SerializedWriters", round, s.cfg.timeout)
+		}
+		close(release)
+		if !s.await(doneChan(&heldWG)) || !s.await(doneChan(&freeWG)) {
+			t.Fatalf("round %d: appends did not finish within %v after the held ones were released", round, s.cfg.timeout)
+		}
+		fails.report(t)
+	}
+
+	sentinel := mustAppend(t, ctx, st, "ooo-sentinel", eventstore.NoStream, ev("Sentinel", "end"))
+	record("ooo-sentinel", sentinel)
+	total := 0
+	for stream, results := range committed {
+		checkStream(t, ctx, st, stream, results)
+		for _, r := range results {
+			total += len(r.EventIDs)
+		}
+	}
+	log := readAll(t, ctx, st, eventstore.ReadAllOptions{})
+	if len(log) != total {
+		t.Fatalf("ReadAll returned %d events, want the %d committed", len(log), total)
+	}
+	checkLog(t, "ReadAll", log)
+	for i, sub := range subs {
+		var got []eventstore.Event
+		for {
+			it, ok := sub.next(t)
+			if !ok || it.err != nil {
+				t.Fatalf("subscriber %d ended after %d events: %v", i, len(got), it.err)
+			}
+			got = append(got, it.e)
+			if it.e.ID == sentinel.EventIDs[0] {
+				break
+			}
+			if len(got) > total {
+				t.Fatalf("subscriber %d delivered more than the %d committed events before the last one", i, total)
+			}
+		}
+		checkLog(t, fmt.Sprintf("subscriber %d", i), got)
+		if !slices.Equal(ids(got), ids(log)) {
+			t.Fatalf("subscriber %d delivered %d events, ReadAll %d: they differ in content or order", i, len(got), len(log))
+		}
+		if extra := sub.stop(t); len(extra) != 0 {
+			t.Errorf("subscriber %d delivered %d events after the last one", i, len(extra))
+		}
+	}
+	s.checkRaw(t, ctx, st, int64(total))
+}
+
+// checkLog checks a read of the global log: strictly increasing positions, no event twice,
+// each stream's versions consecutive from 1.
+func checkLog(t *testing.T, who string, got []eventstore.Event) {
+	t.Helper()
+	seen := make(map[uuid.UUID]bool, len(got))
+	last := map[string]uint64{}
+	for i, e := range got {
+		if seen[e.ID] {
+			t.Fatalf("%s: event %v delivered twice", who, e.ID)
+		}
+		seen[e.ID] = true
+		if i > 0 && !got[i-1].Position.Less(e.Position) {
+			t.Fatalf("%s: positions not strictly increasing: %v then %v", who, got[i-1].Position, e.Position)
+		}
+		if e.Version != last[e.StreamID]+1 {
+			t.Fatalf("%s: stream %q version %d follows version %d", who, e.StreamID, e.Version, last[e.StreamID])
+		}
+		last[e.StreamID] = e.Version
+	}
+}
+
+// testConcurrentRetries sends every append several times at once, as clients retrying after
+// a lost acknowledgement do: exactly one commits, every other gets the same result marked
+// Duplicate, and nothing is stored twice.
+func (s *suite) testConcurrentRetries(t *testing.T) {
+	ctx := s.ctx(t)
+	st := s.store(t)
+	streams, copies, batches := s.size(8), 3, 3
+	var (
+		fails errList
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		all   = map[string][]eventstore.AppendResult{}
+	)
+	for n := range streams {
+		stream := fmt.Sprintf("retry-%d", n)
+		wg.Go(func() {
+			var version uint64
+			for b := range batches {
+				batch := evs(2, "Retried", fmt.Sprintf("%s-%d", stream, b))
+				exp := eventstore.Exactly(version)
+				results := make([]eventstore.AppendResult, copies)
+				errs := make([]error, copies)
+				var cwg sync.WaitGroup
+				start := make(chan struct{})
+				for c := range copies {
+					cwg.Go(func() {
+						<-start
+						results[c], errs[c] = st.Append(ctx, stream, exp, batch...)
+					})
+				}
+				close(start)
+				cwg.Wait()
+				fresh := 0
+				var orig eventstore.AppendResult
+				for c, err := range errs {
+					if err != nil {
+						fails.add("%s batch %d copy %d: %v", stream, b, c, err)
+						return
+					}
+					if !results[c].Duplicate {
+						fresh++
+						orig = results[c]
+					}
+				}
+				if fresh != 1 {
+					fails.add("%s batch %d: %d of %d identical appends committed, want exactly 1 (the others Duplicate)", stream, b, fresh, copies)
+					return
+				}
+				// One more retry, after all of them returned.
+				late, err := st.Append(ctx, stream, exp, batch...)
+				if err != nil || !late.Duplicate {
+					fails.add("%s batch %d: late retry gave %+v, %v; want Duplicate", stream, b, late, err)
+					return
+				}
+				for _, r := range append(results, late) {
+					if r.FirstVersion != orig.FirstVersion || r.LastVersion != orig.LastVersion || r.Position != orig.Position || !slices.Equal(r.EventIDs, orig.EventIDs) {
+						fails.add("%s batch %d: retry result %+v differs from the original %+v", stream, b, r, orig)
+						return
+					}
+				}
+				version = orig.LastVersion
+				mu.Lock()
+				all[stream] = append(all[stream], orig)
+				mu.Unlock()
+			}
+		})
+	}
+	if !s.await(doneChan(&wg)) {
+		t.Fatalf("concurrent retries did not finish within %v", s.cfg.timeout)
+	}
+	fails.report(t)
+	total := 0
+	for stream, results := range all {
+		checkStream(t, ctx, st, stream, results)
+		total += 2 * len(results)
+	}
+	log := readAll(t, ctx, st, eventstore.ReadAllOptions{})
+	if len(log) != total || total != streams*batches*2 {
+		t.Fatalf("the global log holds %d events, want %d (each committed once)", len(log), streams*batches*2)
+	}
+	checkLog(t, "ReadAll", log)
+	s.checkRaw(t, ctx, st, int64(total))
+}

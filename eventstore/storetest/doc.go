@@ -1,0 +1,37 @@
+// Package storetest is the conformance suite every [eventstore.Store] backend runs. It
+// proves, through the public contract only, the semantics the eventstore package documents:
+// expected versions, idempotent appends, atomicity, stream and global reads, metadata, soft
+// delete and tombstone, input validation, subscriptions and their cancellation, and the
+// concurrency cases that lose or duplicate events in naive stores.
+//
+// # Basics
+//
+// A backend's test calls [Run] with a [Factory] that returns a fresh, empty store per call:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Run(t, func(t testing.TB) eventstore.Store {
+//			s := memory.New()
+//			t.Cleanup(func() { s.Close() })
+//			return s
+//		})
+//	}
+//
+// Subtests are named after the behaviour they check ("Idempotency/retry after lost ack
+// returns the original result/NoStream", "Concurrency/out-of-order commits with a live
+// subscriber"), so `go test -run` selects them. testing.Short() shrinks the concurrency
+// tests; nothing is ever skipped.
+//
+// # Backend differences
+//
+// Where a backend cannot give a guarantee, it says so with an [Option] carrying a reason
+// ([IdempotencyAnyBestEffort], [EventIDsUniquePerStream], [RetryMatchedByIDOnly],
+// [SerializedWriters]); the suite then asserts what the backend does promise and logs the
+// reason in every affected subtest. [RawEventCount] lets the suite look into raw storage
+// to prove that rejected appends left nothing behind.
+//
+// # Caveats
+//
+// The suite relies on [eventstore.WithBeforeCommit] to hold appends open; a backend that
+// ignores the hook passes the out-of-order test without exercising it. The suite cannot
+// detect goroutine leaks; run it under -race.
+package storetest
