@@ -29,16 +29,16 @@ type Option func(*config)
 type RawCountFunc func(ctx context.Context, s eventstore.Store) (int64, error)
 
 type config struct {
-	anyBestEffort      string
-	idsPerStream       string
-	retryByIDOnly      string
-	serializedWriters  string
-	rawCount           RawCountFunc
-	timeout            time.Duration
-	pollInterval       time.Duration
-	clockSkew          time.Duration
-	parallel           bool
-	scale              int
+	anyBestEffort     string
+	idsPerStream      string
+	retryByIDOnly     string
+	serializedWriters string
+	rawCount          RawCountFunc
+	timeout           time.Duration
+	pollInterval      time.Duration
+	clockSkew         time.Duration
+	parallel          bool
+	scale             int
 }
 
 // IdempotencyAnyBestEffort declares that the backend recognises a retried append with
