@@ -328,3 +328,19 @@ func lineCol(raw []byte, off int64) (int, int) {
 func cleanAvroError(err error) string {
 	return strings.TrimPrefix(err.Error(), "avro: ")
 }
+
+// ParseSchema validates and parses one standalone schema document of any
+// kind (record, enum, union, array, map, fixed or primitive). file only
+// names the document in problems. Invalid input gives a *LoadError with
+// every problem found.
+func ParseSchema(file string, raw []byte) (avro.Schema, error) {
+	if ps, _ := validateSchema(file, raw, nil); len(ps) > 0 {
+		sortProblems(ps)
+		return nil, &LoadError{Problems: ps}
+	}
+	s, err := avro.ParseBytesWithCache(raw, "", &avro.SchemaCache{})
+	if err != nil {
+		return nil, &LoadError{Problems: []Problem{{File: file, Message: cleanAvroError(err)}}}
+	}
+	return s, nil
+}

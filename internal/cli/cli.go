@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/spf13/cobra"
 )
@@ -66,7 +67,14 @@ func exitCode(err error) int {
 // and returns the process exit code. It never calls os.Exit, so the whole
 // CLI runs in-process in tests.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	root := newRootCmd()
+	return run(args, stdin, stdout, stderr, os.Getenv)
+}
+
+// run is Run with the environment passed in, so tests never touch the
+// process environment.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	a := &app{getenv: getenv}
+	root := a.newRootCmd()
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
@@ -80,7 +88,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitCode(err)
 }
 
-func newRootCmd() *cobra.Command {
+func (a *app) newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "esgen",
 		Short: "Event sourcing code generator and Avro contract checker",
@@ -93,8 +101,13 @@ syncs them with a schema registry and generates typed Go code from them.`,
 		return usageErrorf("%v (see --help)", err)
 	})
 	root.AddCommand(
-		newVersionCmd(),
+		newInitCmd(),
+		newCompatCmd(),
+		a.newCheckCmd(),
+		a.newPushCmd(),
+		a.newPullCmd(),
 		newGenerateCmd(),
+		newVersionCmd(),
 	)
 	return root
 }

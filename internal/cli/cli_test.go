@@ -7,7 +7,7 @@ import (
 )
 
 // run executes the CLI in-process and returns exit code, stdout and stderr.
-func run(t *testing.T, args ...string) (int, string, string) {
+func runCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := Run(args, strings.NewReader(""), &out, &errb)
@@ -35,7 +35,7 @@ func TestVersionAndUsage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			code, out, errs := run(t, tt.args...)
+			code, out, errs := runCLI(t, tt.args...)
 			if code != tt.code || !strings.Contains(out, tt.stdout) || !strings.Contains(errs, tt.stderr) {
 				t.Fatalf("code %d (want %d)\nstdout: %s\nstderr: %s", code, tt.code, out, errs)
 			}
