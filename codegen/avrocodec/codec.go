@@ -1,0 +1,278 @@
+package avrocodec
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/hamba/avro/v2"
+
+	"github.com/esgen/esgen/eventstore"
+	"github.com/esgen/esgen/schema"
+)
+
+// HeaderSize is the length of the single-object encoding header: the two marker bytes
+// and the 8-byte fingerprint.
+const HeaderSize = 10
+
+// The single-object encoding marker.
+const (
+	Magic0 = 0xC3
+	Magic1 = 0x01
+)
+
+// Version is one published version of an event's schema, as embedded in generated code.
+type Version struct {
+	Number      int    // 1-based version number
+	Fingerprint uint64 // CRC-64-AVRO of the canonical form
+	Schema      string // the schema as standalone JSON, named types inlined
+}
+
+// Event describes one event type of a generated package.
+type Event struct {
+	Type     string                    // the event type, the record's Avro full name
+	Versions []Version                 // every published version, ascending; the last is written
+	New      func() eventstore.Message // returns a new, empty event (a pointer to its struct)
+}
+
+// Type registers an Avro named type (or a union branch name such as "array:string") with
+// the Go value it decodes into when it appears as a branch of a union.
+type Type struct {
+	Name  string
+	Value any
+}
+
+// Config is what a generated package hands to [New].
+type Config struct {
+	Events []Event
+	Types  []Type
+}
+
+// Codec encodes and decodes the events of one generated package. It is safe for
+// concurrent use.
+type Codec struct {
+	api     avro.API
+	events  map[string]*event
+	byFP    map[uint64]*version
+	err     error
+	writers sync.Pool
+	readers sync.Pool
+}
+
+type event struct {
+	typ    string
+	new    func() eventstore.Message
+	latest *version
+	header [HeaderSize]byte
+}
+
+type version struct {
+	event  *event
+	number int
+	fp     uint64
+	schema avro.Schema // the writer schema as parsed
+	read   avro.Schema // what payloads of this version are decoded with
+	err    error       // why this version cannot be decoded, if it cannot
+}
+
+// New builds a codec from the events of a generated package: it parses every embedded
+// schema, checks its fingerprint and resolves every historical version against the latest
+// one. A codec that could not be built returns the reason from every call and from
+// [Codec.Err].
+func New(cfg Config) *Codec {
+	c := &Codec{
+		api: avro.Config{
+			TagKey:                     "avro",
+			UnionResolutionError:       true,
+			PartialUnionTypeResolution: false,
+		}.Freeze(),
+		events: make(map[string]*event, len(cfg.Events)),
+		byFP:   map[uint64]*version{},
+	}
+	for _, t := range cfg.Types {
+		c.api.Register(t.Name, t.Value)
+	}
+	c.writers.New = func() any { return avro.NewWriter(nil, 512, avro.WithWriterConfig(c.api)) }
+	c.readers.New = func() any { return avro.NewReader(nil, 0, avro.WithReaderConfig(c.api)) }
+	var errs []error
+	for _, e := range cfg.Events {
+		if err := c.add(e); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	c.err = errors.Join(errs...)
+	return c
+}
+
+func (c *Codec) add(e Event) error {
+	if len(e.Versions) == 0 {
+		return fmt.Errorf("avrocodec: event %s has no versions", e.Type)
+	}
+	if e.New == nil {
+		return fmt.Errorf("avrocodec: event %s has no constructor", e.Type)
+	}
+	if _, dup := c.events[e.Type]; dup {
+		return fmt.Errorf("avrocodec: event %s is declared twice", e.Type)
+	}
+	ev := &event{typ: e.Type, new: e.New}
+	var versions []*version
+	for _, v := range e.Versions {
+		s, err := avro.ParseWithCache(v.Schema, "", &avro.SchemaCache{})
+		if err != nil {
+			return fmt.Errorf("avrocodec: event %s version %d: parse schema: %w", e.Type, v.Number, err)
+		}
+		if got := fingerprint(s); got != v.Fingerprint {
+			return fmt.Errorf("avrocodec: event %s version %d: schema fingerprint is %#016x, generated code says %#016x; regenerate with the same esgen and hamba/avro versions", e.Type, v.Number, got, v.Fingerprint)
+		}
+		if other, dup := c.byFP[v.Fingerprint]; dup {
+			return fmt.Errorf("avrocodec: event %s version %d has the same schema (fingerprint %#016x) as %s version %d", e.Type, v.Number, v.Fingerprint, other.event.typ, other.number)
+		}
+		ver := &version{event: ev, number: v.Number, fp: v.Fingerprint, schema: s}
+		c.byFP[v.Fingerprint] = ver
+		versions = append(versions, ver)
+	}
+	ev.latest = versions[len(versions)-1]
+	ev.latest.read = ev.latest.schema
+	ev.header[0], ev.header[1] = Magic0, Magic1
+	binary.LittleEndian.PutUint64(ev.header[2:], ev.latest.fp)
+	for _, v := range versions[:len(versions)-1] {
+		v.read, v.err = resolve(ev.latest.schema, v.schema)
+		if v.err != nil {
+			v.err = fmt.Errorf("%w: %s version %d cannot be read as version %d: %v", ErrIncompatible, e.Type, v.number, ev.latest.number, v.err)
+		}
+	}
+	c.events[e.Type] = ev
+	return nil
+}
+
+func fingerprint(s avro.Schema) uint64 {
+	return schema.Fingerprint(s)
+}
+
+// Err reports why the codec could not be built, or nil.
+func (c *Codec) Err() error { return c.err }
+
+// EventTypes lists the event types the codec knows, sorted.
+func (c *Codec) EventTypes() []string {
+	out := make([]string, 0, len(c.events))
+	for t := range c.events {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Fingerprint returns the fingerprint of the schema version that Marshal writes for the
+// event type.
+func (c *Codec) Fingerprint(eventType string) (uint64, bool) {
+	ev, ok := c.events[eventType]
+	if !ok {
+		return 0, false
+	}
+	return ev.latest.fp, true
+}
+
+// Marshal encodes m with the latest schema of its event type into a single-object
+// encoding and returns it with the writer schema's fingerprint.
+func (c *Codec) Marshal(m eventstore.Message) ([]byte, uint64, error) {
+	return c.AppendMarshal(nil, m)
+}
+
+// AppendMarshal is Marshal appending to dst; it allocates nothing when dst has room.
+func (c *Codec) AppendMarshal(dst []byte, m eventstore.Message) (out []byte, fp uint64, err error) {
+	if c.err != nil {
+		return dst, 0, c.err
+	}
+	if m == nil {
+		return dst, 0, fmt.Errorf("%w: cannot encode a nil event", ErrInvalidEvent)
+	}
+	ev, ok := c.events[m.EventType()]
+	if !ok {
+		return dst, 0, fmt.Errorf("%w: %s is not an event of this codec (it knows %s)", ErrUnknownEventType, m.EventType(), strings.Join(c.EventTypes(), ", "))
+	}
+	w := c.writers.Get().(*avro.Writer)
+	defer func() {
+		if r := recover(); r != nil {
+			out, fp, err = dst, 0, fmt.Errorf("%w: encode %s: %v", ErrInvalidEvent, ev.typ, r)
+		}
+		w.Reset(nil)
+		w.Error = nil
+		c.writers.Put(w)
+	}()
+	w.Reset(nil)
+	w.Error = nil
+	_, _ = w.Write(ev.header[:])
+	w.WriteVal(ev.latest.schema, m)
+	if w.Error != nil {
+		return dst, 0, fmt.Errorf("%w: encode %s: %v", ErrInvalidEvent, ev.typ, w.Error)
+	}
+	return append(dst, w.Buffer()...), ev.latest.fp, nil
+}
+
+// Unmarshal decodes a payload of the given event type, written with any published version
+// of its schema, into a new value of today's struct.
+func (c *Codec) Unmarshal(eventType string, data []byte) (eventstore.Message, error) {
+	if c.err != nil {
+		return nil, c.err
+	}
+	ev, ok := c.events[eventType]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s is not an event of this codec (it knows %s)", ErrUnknownEventType, eventType, strings.Join(c.EventTypes(), ", "))
+	}
+	v, body, err := c.version(eventType, data)
+	if err != nil {
+		return nil, err
+	}
+	m := ev.new()
+	if err := c.decode(v, body, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// version checks the header of data and returns the writer version and the body.
+func (c *Codec) version(eventType string, data []byte) (*version, []byte, error) {
+	if len(data) < HeaderSize {
+		return nil, nil, fmt.Errorf("%w: decode %s: payload is %d bytes, a single-object encoding needs at least %d (marker 0xC3 0x01 and an 8-byte fingerprint)", ErrMalformed, eventType, len(data), HeaderSize)
+	}
+	if data[0] != Magic0 || data[1] != Magic1 {
+		return nil, nil, fmt.Errorf("%w: decode %s: payload starts with %#02x %#02x, want the single-object marker 0xc3 0x01; it was not written by an esgen codec", ErrMalformed, eventType, data[0], data[1])
+	}
+	fp := binary.LittleEndian.Uint64(data[2:HeaderSize])
+	v, ok := c.byFP[fp]
+	if !ok {
+		return nil, nil, &FingerprintError{EventType: eventType, Fingerprint: fp}
+	}
+	if v.event.typ != eventType {
+		return nil, nil, &FingerprintError{EventType: eventType, Fingerprint: fp, Found: v.event.typ}
+	}
+	if v.err != nil {
+		return nil, nil, v.err
+	}
+	return v, data[HeaderSize:], nil
+}
+
+func (c *Codec) decode(v *version, body []byte, m eventstore.Message) (err error) {
+	r := c.readers.Get().(*avro.Reader)
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%w: decode %s version %d: %v", ErrMalformed, v.event.typ, v.number, p)
+		}
+		r.Reset(nil)
+		r.Error = nil
+		c.readers.Put(r)
+	}()
+	r.Reset(body)
+	r.Error = nil
+	r.ReadVal(v.read, m)
+	if r.Error != nil {
+		return fmt.Errorf("%w: decode %s version %d: %v", ErrMalformed, v.event.typ, v.number, r.Error)
+	}
+	if r.Peek(); r.Error == nil {
+		return fmt.Errorf("%w: decode %s version %d: trailing bytes after the event", ErrMalformed, v.event.typ, v.number)
+	}
+	return nil
+}

@@ -1,0 +1,93 @@
+package codegen
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/dave/jennifer/jen"
+)
+
+// codecFile writes the embedded schemas and the Codec.
+func (g *generator) codecFile() (*jen.File, error) {
+	f := g.newFile()
+	cm(f, "Codec encodes the package's events with their latest schema into Avro single-object\n"+
+		"encoding and decodes payloads written with any published version of them. It implements\n"+
+		"eventstore.Codec and is safe for concurrent use.")
+	f.Type().Id("Codec").Struct(jen.Id("c").Op("*").Qual(pathAvrocodec, "Codec"))
+	f.Line()
+	cm(f, "NewCodec returns a codec holding every published schema version of every event,\n"+
+		"with resolution from each old version to the latest computed once.")
+	f.Func().Id("NewCodec").Params().Op("*").Id("Codec").Block(
+		jen.Return(jen.Op("&").Id("Codec").Values(jen.Id("c").Op(":").Qual(pathAvrocodec, "New").Call(
+			jen.Qual(pathAvrocodec, "Config").Values(jen.DictFunc(func(d jen.Dict) {
+				d[jen.Id("Events")] = jen.Index().Qual(pathAvrocodec, "Event").ValuesFunc(func(v *jen.Group) {
+					for _, ei := range g.m.events {
+						v.Line().Values(jen.Dict{
+							jen.Id("Type"): jen.Id(ei.goName + "Type"),
+							jen.Id("New"): jen.Func().Params().Qual(pathEventstore, "Message").Block(
+								jen.Return(jen.New(jen.Id(ei.goName)))),
+							jen.Id("Versions"): jen.Index().Qual(pathAvrocodec, "Version").ValuesFunc(func(vv *jen.Group) {
+								for _, ver := range ei.ev.Versions {
+									vv.Values(jen.Dict{
+										jen.Id("Number"):      jen.Lit(ver.Number),
+										jen.Id("Fingerprint"): jen.Id(fmt.Sprintf("%#016x", ver.Fingerprint)),
+										jen.Id("Schema"):      jen.Id(schemaConst(ei, ver.Number)),
+									})
+								}
+							}),
+						})
+					}
+					v.Line()
+				})
+				if len(g.m.regList) > 0 {
+					d[jen.Id("Types")] = jen.Index().Qual(pathAvrocodec, "Type").ValuesFunc(func(v *jen.Group) {
+						for _, r := range g.m.regList {
+							v.Line().Values(jen.Lit(r.name), r.value)
+						}
+						v.Line()
+					})
+				}
+			})),
+		))),
+	)
+	f.Line()
+	cm(f, "Err reports why the codec could not be built (a generator or library mismatch), or nil.")
+	f.Func().Params(jen.Id("c").Op("*").Id("Codec")).Id("Err").Params().Error().Block(
+		jen.Return(jen.Id("c").Dot("c").Dot("Err").Call()))
+	f.Line()
+	cm(f, "Marshal implements eventstore.Codec: it encodes m with its latest schema and returns the\n"+
+		"payload and the writer schema's fingerprint.")
+	f.Func().Params(jen.Id("c").Op("*").Id("Codec")).Id("Marshal").Params(jen.Id("m").Qual(pathEventstore, "Message")).
+		Params(jen.Index().Byte(), jen.Uint64(), jen.Error()).Block(
+		jen.Return(jen.Id("c").Dot("c").Dot("Marshal").Call(jen.Id("m"))))
+	f.Line()
+	cm(f, "AppendMarshal is Marshal appending to dst; it allocates nothing when dst has room.")
+	f.Func().Params(jen.Id("c").Op("*").Id("Codec")).Id("AppendMarshal").Params(jen.Id("dst").Index().Byte(), jen.Id("m").Qual(pathEventstore, "Message")).
+		Params(jen.Index().Byte(), jen.Uint64(), jen.Error()).Block(
+		jen.Return(jen.Id("c").Dot("c").Dot("AppendMarshal").Call(jen.Id("dst"), jen.Id("m"))))
+	f.Line()
+	cm(f, "Unmarshal implements eventstore.Codec: it decodes a payload of eventType written with any\n"+
+		"published version of its schema into today's struct, returned as a pointer.")
+	f.Func().Params(jen.Id("c").Op("*").Id("Codec")).Id("Unmarshal").Params(jen.Id("eventType").String(), jen.Id("data").Index().Byte()).
+		Params(jen.Qual(pathEventstore, "Message"), jen.Error()).Block(
+		jen.Return(jen.Id("c").Dot("c").Dot("Unmarshal").Call(jen.Id("eventType"), jen.Id("data"))))
+	f.Line()
+	cm(f, "Every published schema version of every event, as standalone JSON (named types inlined).")
+	var err error
+	f.Const().DefsFunc(func(d *jen.Group) {
+		for _, ei := range g.m.events {
+			for _, ver := range ei.ev.Versions {
+				b, e := json.Marshal(ver.Schema)
+				if e != nil && err == nil {
+					err = fmt.Errorf("%s: cannot write schema as JSON: %w", ver.File, e)
+				}
+				d.Id(schemaConst(ei, ver.Number)).Op("=").Lit(string(b))
+			}
+		}
+	})
+	return f, err
+}
+
+func schemaConst(ei *eventInfo, n int) string {
+	return fmt.Sprintf("schema%sV%d", ei.goName, n)
+}
