@@ -1,0 +1,129 @@
+package esdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	esdbclient "github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/esgen/esgen/eventstore"
+)
+
+// mapErr translates an error of the client library for an operation on a stream (streamID
+// is "" for $all) into the contract's errors.
+func (s *Store) mapErr(ctx context.Context, op, streamID string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if s.closed.Load() {
+		return fmt.Errorf("esdb: %s: %w", op, eventstore.ErrClosed)
+	}
+	if cerr := ctx.Err(); cerr != nil {
+		return cerr
+	}
+	where := "$all"
+	if streamID != "" {
+		where = fmt.Sprintf("stream %q", streamID)
+	}
+	var e *esdbclient.Error
+	if errors.As(err, &e) {
+		switch e.Code() {
+		case esdbclient.ErrorCodeStreamDeleted:
+			return fmt.Errorf("esdb: %s %s: %w", op, where, eventstore.ErrStreamDeleted)
+		case esdbclient.ErrorCodeResourceNotFound:
+			return fmt.Errorf("esdb: %s %s: %w", op, where, eventstore.ErrStreamNotFound)
+		case esdbclient.ErrorCodeConnectionClosed:
+			return fmt.Errorf("esdb: %s %s: the connection is closed (the server could not be reached, or the store was closed): %w", op, where, err)
+		case esdbclient.ErrorCodeUnauthenticated:
+			return fmt.Errorf("esdb: %s %s: the server rejected the credentials; check the user and password of the connection string: %w", op, where, err)
+		case esdbclient.ErrorCodeAccessDenied:
+			return fmt.Errorf("esdb: %s %s: access denied; grant the user access to the stream: %w", op, where, err)
+		}
+	}
+	return fmt.Errorf("esdb: %s %s: %w", op, where, err)
+}
+
+// isEOF reports whether a read ended normally.
+func isEOF(err error) bool { return errors.Is(err, io.EOF) }
+
+func hasCode(err error, code esdbclient.ErrorCode) bool {
+	var e *esdbclient.Error
+	return errors.As(err, &e) && e.Code() == code
+}
+
+// isWrongVersionStatus reports whether a delete or tombstone failed its expected-revision
+// check: the server answers FailedPrecondition and names WrongExpectedVersion.
+func isWrongVersionStatus(err error) bool {
+	if hasCode(err, esdbclient.ErrorCodeWrongExpectedVersion) {
+		return true
+	}
+	st, ok := status.FromError(err)
+	if !ok || st.Code() != codes.FailedPrecondition {
+		return false
+	}
+	msg := strings.ToLower(st.Message())
+	return strings.Contains(msg, "wrongexpectedversion") || strings.Contains(msg, "wrong expected version")
+}
+
+// currentRE finds the current revision in the client's wrong-expected-version message
+// ("wrong expected version: expecting '3' but got '5'").
+var currentRE = regexp.MustCompile(`but got '([^']*)'`)
+
+// parseCurrent returns the stream's current revision from a wrong-expected-version error:
+// noStream is true when the server said the stream has no events.
+func parseCurrent(err error) (rev uint64, noStream, ok bool) {
+	m := currentRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0, false, false
+	}
+	if m[1] == "no_stream" || m[1] == "-1" {
+		return 0, true, true
+	}
+	n, perr := strconv.ParseInt(m[1], 10, 64)
+	if perr != nil || n < 0 {
+		return 0, false, false
+	}
+	return uint64(n), false, true
+}
+
+// conflict builds the contract's *VersionConflictError for a failed expected-version check.
+// The server tells the current revision but not whether the stream is soft-deleted; when
+// that matters and is not implied by the expected version, one more read finds out.
+func (s *Store) conflict(ctx context.Context, streamID string, expected eventstore.ExpectedVersion, cause error) error {
+	rev, noStream, ok := parseCurrent(cause)
+	switch {
+	case ok && noStream:
+		return &eventstore.VersionConflictError{StreamID: streamID, Expected: expected, Actual: 0, Exists: false}
+	case ok && expected.IsNoStream():
+		// NoStream accepts a soft-deleted stream, so the stream is live.
+		return &eventstore.VersionConflictError{StreamID: streamID, Expected: expected, Actual: rev + 1, Exists: true}
+	case ok && expected.IsStreamExists():
+		// StreamExists only fails on a stream with a revision when it is soft-deleted.
+		return &eventstore.VersionConflictError{StreamID: streamID, Expected: expected, Actual: rev + 1, Exists: false}
+	}
+	info, err := s.StreamInfo(ctx, streamID)
+	if err != nil {
+		if errors.Is(err, eventstore.ErrStreamDeleted) {
+			return err
+		}
+		if ok {
+			return &eventstore.VersionConflictError{StreamID: streamID, Expected: expected, Actual: rev + 1, Exists: true}
+		}
+		return fmt.Errorf("esdb: stream %q: wrong expected version (%v), and reading its state failed: %w", streamID, cause, err)
+	}
+	if info.State == eventstore.StreamTombstoned {
+		return fmt.Errorf("esdb: stream %q: %w", streamID, eventstore.ErrStreamDeleted)
+	}
+	actual := info.Version
+	if ok {
+		actual = rev + 1 // the revision at the time of the conflict
+	}
+	return &eventstore.VersionConflictError{StreamID: streamID, Expected: expected, Actual: actual, Exists: info.State == eventstore.StreamActive}
+}
