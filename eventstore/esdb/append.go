@@ -66,7 +66,7 @@ func (s *Store) Append(ctx context.Context, streamID string, expected eventstore
 			Metadata:    metas[i],
 		}
 	}
-	wr, err := s.client.AppendToStream(ctx, streamID, esdbclient.AppendToStreamOptions{ExpectedRevision: toRevision(expected)}, data...)
+	wr, err := s.client.AppendToStream(ctx, s.wire(streamID), esdbclient.AppendToStreamOptions{ExpectedRevision: toRevision(expected)}, data...)
 	if err != nil {
 		if hasCode(err, esdbclient.ErrorCodeWrongExpectedVersion) {
 			if expected.IsAny() {
@@ -133,7 +133,7 @@ func (s *Store) readWindow(ctx context.Context, streamID string, opts esdbclient
 	}
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	rs, err := s.client.ReadStream(rctx, streamID, opts, uint64(n))
+	rs, err := s.client.ReadStream(rctx, s.wire(streamID), opts, uint64(n))
 	if err != nil {
 		return nil, s.mapErr(ctx, "read before append to", streamID, err)
 	}
@@ -149,7 +149,7 @@ func (s *Store) readWindow(ctx context.Context, streamID string, opts esdbclient
 		}
 		if rec := ev.OriginalEvent(); rec != nil {
 			if _, ok := want[rec.EventID]; ok {
-				committed[rec.EventID] = toEvent(rec)
+				committed[rec.EventID] = s.toEvent(rec)
 			}
 		}
 	}

@@ -30,7 +30,7 @@ func (s *Store) StreamInfo(ctx context.Context, streamID string) (eventstore.Str
 	info := eventstore.StreamInfo{StreamID: streamID}
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	rs, err := s.client.ReadStream(rctx, streamID, esdbclient.ReadStreamOptions{Direction: esdbclient.Backwards, From: esdbclient.End{}}, 1)
+	rs, err := s.client.ReadStream(rctx, s.wire(streamID), esdbclient.ReadStreamOptions{Direction: esdbclient.Backwards, From: esdbclient.End{}}, 1)
 	if err != nil {
 		return info, s.mapErr(ctx, "read", streamID, err)
 	}
@@ -51,7 +51,7 @@ func (s *Store) StreamInfo(ctx context.Context, streamID string) (eventstore.Str
 			return info, mapped
 		}
 	}
-	_, err = s.client.AppendToStream(ctx, streamID, esdbclient.AppendToStreamOptions{ExpectedRevision: esdbclient.Revision(probeRevision)})
+	_, err = s.client.AppendToStream(ctx, s.wire(streamID), esdbclient.AppendToStreamOptions{ExpectedRevision: esdbclient.Revision(probeRevision)})
 	switch {
 	case err == nil:
 		// The server accepted the impossible revision; it cannot tell us more.
@@ -94,7 +94,7 @@ func (s *Store) Delete(ctx context.Context, streamID string, expected eventstore
 	if err := expected.Check(streamID, info.Version, true); err != nil {
 		return err
 	}
-	_, err = s.client.DeleteStream(ctx, streamID, esdbclient.DeleteStreamOptions{ExpectedRevision: toRevision(expected)})
+	_, err = s.client.DeleteStream(ctx, s.wire(streamID), esdbclient.DeleteStreamOptions{ExpectedRevision: toRevision(expected)})
 	return s.deleteErr(ctx, "delete", streamID, expected, err)
 }
 
@@ -118,7 +118,7 @@ func (s *Store) Tombstone(ctx context.Context, streamID string, expected eventst
 		// re-creation is not tombstoned unseen.
 		rev = esdbclient.Revision(info.Version - 1)
 	}
-	_, err = s.client.TombstoneStream(ctx, streamID, esdbclient.TombstoneStreamOptions{ExpectedRevision: rev})
+	_, err = s.client.TombstoneStream(ctx, s.wire(streamID), esdbclient.TombstoneStreamOptions{ExpectedRevision: rev})
 	return s.deleteErr(ctx, "tombstone", streamID, expected, err)
 }
 

@@ -39,16 +39,25 @@ func isSystem(rec *esdbclient.RecordedEvent) bool {
 	return strings.HasPrefix(rec.StreamID, "$") || strings.HasPrefix(rec.EventType, "$")
 }
 
+// foreign reports whether a record of $all is not this store's: a system record, or a
+// stream outside the store's namespace.
+func (s *Store) foreign(rec *esdbclient.RecordedEvent) bool {
+	return isSystem(rec) || !strings.HasPrefix(rec.StreamID, s.cfg.namespace)
+}
+
+// wire is the server's name of a stream.
+func (s *Store) wire(streamID string) string { return s.cfg.namespace + streamID }
+
 // toEvent converts a recorded event. Metadata that is not esgen's JSON (events written by
 // other tools) is ignored rather than failing the read.
-func toEvent(rec *esdbclient.RecordedEvent) eventstore.Event {
+func (s *Store) toEvent(rec *esdbclient.RecordedEvent) eventstore.Event {
 	meta, err := eventstore.UnmarshalMetadata(rec.UserMetadata)
 	if err != nil {
 		meta = eventstore.Metadata{}
 	}
 	return eventstore.Event{
 		ID:         rec.EventID,
-		StreamID:   rec.StreamID,
+		StreamID:   strings.TrimPrefix(rec.StreamID, s.cfg.namespace),
 		Version:    rec.EventNumber + 1,
 		Position:   toPosition(rec.Position),
 		Type:       rec.EventType,
@@ -101,7 +110,7 @@ func (s *Store) ReadStream(ctx context.Context, streamID string, opts eventstore
 			if remaining > 0 && remaining < n {
 				n = remaining
 			}
-			rs, err := s.client.ReadStream(rctx, streamID, esdbclient.ReadStreamOptions{Direction: dir, From: from}, uint64(n))
+			rs, err := s.client.ReadStream(rctx, s.wire(streamID), esdbclient.ReadStreamOptions{Direction: dir, From: from}, uint64(n))
 			if err != nil {
 				yield(eventstore.Event{}, s.mapErr(ctx, "read", streamID, err))
 				return
@@ -121,7 +130,7 @@ func (s *Store) ReadStream(ctx context.Context, streamID string, opts eventstore
 				rec := ev.OriginalEvent()
 				got++
 				last = rec.EventNumber
-				if !yield(toEvent(rec), nil) {
+				if !yield(s.toEvent(rec), nil) {
 					rs.Close()
 					return
 				}
@@ -191,10 +200,10 @@ func (s *Store) ReadAll(ctx context.Context, opts eventstore.ReadAllOptions) ite
 					continue
 				}
 				cursor, seen = p, true
-				if isSystem(rec) {
+				if s.foreign(rec) {
 					continue
 				}
-				e := toEvent(rec)
+				e := s.toEvent(rec)
 				if !opts.Matches(&e) {
 					continue
 				}
@@ -253,7 +262,7 @@ func (s *Store) Head(ctx context.Context) (eventstore.Position, error) {
 				continue
 			}
 			cursor, seen = p, true
-			if !isSystem(rec) {
+			if !s.foreign(rec) {
 				rs.Close()
 				return p, nil
 			}
@@ -269,7 +278,7 @@ func (s *Store) Head(ctx context.Context) (eventstore.Position, error) {
 // serverFilter is the $all subscription filter for opts: the event types as an anchored
 // regular expression, else the stream prefix, else "no system events". The server applies
 // one filter; the other criterion, and the system-record check, are applied here too.
-func serverFilter(opts eventstore.ReadAllOptions) *esdbclient.SubscriptionFilter {
+func (s *Store) serverFilter(opts eventstore.ReadAllOptions) *esdbclient.SubscriptionFilter {
 	if len(opts.Types) > 0 {
 		alts := make([]string, len(opts.Types))
 		for i, t := range opts.Types {
@@ -277,8 +286,8 @@ func serverFilter(opts eventstore.ReadAllOptions) *esdbclient.SubscriptionFilter
 		}
 		return &esdbclient.SubscriptionFilter{Type: esdbclient.EventFilterType, Regex: "^(?:" + strings.Join(alts, "|") + ")$"}
 	}
-	if opts.StreamPrefix != "" {
-		return &esdbclient.SubscriptionFilter{Type: esdbclient.StreamFilterType, Prefixes: []string{opts.StreamPrefix}}
+	if prefix := s.wire(opts.StreamPrefix); prefix != "" {
+		return &esdbclient.SubscriptionFilter{Type: esdbclient.StreamFilterType, Prefixes: []string{prefix}}
 	}
 	return esdbclient.ExcludeSystemEventsFilter()
 }
@@ -298,7 +307,7 @@ func (s *Store) Subscribe(ctx context.Context, opts eventstore.ReadAllOptions) i
 		defer cancel()
 		sub, err := s.client.SubscribeToAll(sctx, esdbclient.SubscribeToAllOptions{
 			From:   fromPosition(opts.After),
-			Filter: serverFilter(opts),
+			Filter: s.serverFilter(opts),
 		})
 		if err != nil {
 			yield(eventstore.Event{}, s.mapErr(ctx, "subscribe to", "", err))
@@ -322,10 +331,10 @@ func (s *Store) Subscribe(ctx context.Context, opts eventstore.ReadAllOptions) i
 					continue
 				}
 				cursor, seen = p, true
-				if isSystem(rec) {
+				if s.foreign(rec) {
 					continue
 				}
-				e := toEvent(rec)
+				e := s.toEvent(rec)
 				if !opts.Matches(&e) {
 					continue
 				}

@@ -38,6 +38,7 @@ type config struct {
 	logger           *slog.Logger
 	contentType      ContentTypeFunc
 	readBeforeAppend bool
+	namespace        string
 	configure        func(*esdbclient.Configuration)
 }
 
@@ -70,6 +71,15 @@ func WithoutReadBeforeAppend() Option {
 	return func(c *config) { c.readBeforeAppend = false }
 }
 
+// WithNamespace keeps this store's streams apart from everything else on the server: stream
+// "order-1" is stored as namespace+"order-1", and ReadAll, Subscribe and Head see only the
+// namespace's streams (Subscribe filters on the server by the namespace prefix unless event
+// types are given). Use it for several applications, tenants or test runs on one server.
+// Stream IDs are validated without the namespace.
+func WithNamespace(namespace string) Option {
+	return func(c *config) { c.namespace = namespace }
+}
+
 // WithConfiguration lets f adjust the client configuration parsed from the connection
 // string before the client is created (root CAs, keep-alive, deadlines, ...). Only [Open]
 // uses it.
@@ -77,12 +87,17 @@ func WithConfiguration(f func(*esdbclient.Configuration)) Option {
 	return func(c *config) { c.configure = f }
 }
 
-func newConfig(opts []Option) config {
+func newConfig(opts []Option) (config, error) {
 	c := config{readBeforeAppend: true}
 	for _, o := range opts {
 		o(&c)
 	}
-	return c
+	if c.namespace != "" {
+		if err := eventstore.ValidateStreamID(c.namespace); err != nil {
+			return c, fmt.Errorf("esdb: namespace %q must be a valid stream ID prefix: %w", c.namespace, err)
+		}
+	}
+	return c, nil
 }
 
 // Open connects to the EventStoreDB server or cluster named by connectionString
@@ -94,7 +109,10 @@ func Open(ctx context.Context, connectionString string, opts ...Option) (*Store,
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	cfg := newConfig(opts)
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
 	scrub := scrubber(connectionString)
 	conf, err := esdbclient.ParseConnectionString(connectionString)
 	if err != nil {
@@ -136,7 +154,11 @@ func New(client *esdbclient.Client, opts ...Option) (*Store, error) {
 	if client == nil {
 		return nil, errors.New("esdb: New needs a client; create one with esdbclient.NewClient or use Open")
 	}
-	return newStore(client, false, newConfig(opts)), nil
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	return newStore(client, false, cfg), nil
 }
 
 // Client returns the underlying EventStoreDB client, for what the eventstore contract does
