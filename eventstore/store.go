@@ -19,11 +19,13 @@ type Store interface {
 	// Delete soft-deletes a stream: it then reads as [ErrStreamNotFound], its version is kept,
 	// and a later append with [NoStream] or [Any] re-creates it with versions continuing after
 	// the old ones, so old and new events never collide. Its events stay in the global log.
-	// Deleting an absent or already deleted stream fails with [ErrStreamNotFound].
+	// Deleting an absent or already deleted stream fails with [ErrStreamNotFound], a
+	// tombstoned one with [ErrStreamDeleted].
 	Delete(ctx context.Context, streamID string, expected ExpectedVersion) error
 
-	// Tombstone deletes a stream for good: every later read or append fails with
-	// [ErrStreamDeleted]. Its events stay in the global log.
+	// Tombstone deletes a stream for good: every later read, append, Delete or Tombstone of
+	// it fails with [ErrStreamDeleted]. Its events stay in the global log. A soft-deleted
+	// stream can be tombstoned.
 	Tombstone(ctx context.Context, streamID string, expected ExpectedVersion) error
 
 	// Close releases the store's resources. Iterators in progress end with [ErrClosed] or a
