@@ -89,3 +89,22 @@ func (t Type[T]) Instance(id string) T {
 	b.apply = func(m eventstore.Message) error { return t.Apply(agg, m) }
 	return agg
 }
+
+// Rehydrate returns the aggregate with the given ID after applying history, as if loaded
+// from a stream holding those events: its version is len(history) and nothing is pending.
+// Test helpers use it to set up the "given" state; repositories load from stores instead.
+func (t Type[T]) Rehydrate(id string, history ...eventstore.Message) (T, error) {
+	agg := t.Instance(id)
+	for i, m := range history {
+		if m == nil {
+			var zero T
+			return zero, fmt.Errorf("aggregate: rehydrate %s %q: event %d is nil", t.Name, id, i+1)
+		}
+		if err := t.Apply(agg, m); err != nil {
+			var zero T
+			return zero, fmt.Errorf("aggregate: rehydrate %s %q: apply event %d (%s): %w", t.Name, id, i+1, m.EventType(), err)
+		}
+	}
+	agg.AggregateBase().version = uint64(len(history))
+	return agg, nil
+}
