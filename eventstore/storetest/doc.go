@@ -29,6 +29,21 @@
 // reason in every affected subtest. [RawEventCount] lets the suite look into raw storage
 // to prove that rejected appends left nothing behind.
 //
+// # Benchmarks
+//
+// [Bench] runs the shared benchmarks (appends of 1, 10 and 100 events per call, concurrent
+// appends to one hot stream and to 1,000 streams from 8 goroutines, reading a 10,000-event
+// stream, reading the global log), each reporting events/s, so every backend's figures
+// compare. [BenchAppend], [BenchConcurrentAppend], [BenchReadStream] and [BenchReadAll] run
+// one each, for a backend that places a raw baseline beside it; [BenchEvent] is the event
+// they write, for baselines to write the same bytes:
+//
+//	func BenchmarkStore(b *testing.B) { storetest.Bench(b, newStore) }
+//
+//	func BenchmarkReadAllMillion(b *testing.B) {
+//		storetest.BenchReadAll(b, newStore, 1_000_000) // reports peak-heap-MiB too
+//	}
+//
 // # Caveats
 //
 // The suite relies on [eventstore.WithBeforeCommit] to hold appends open; a backend that
