@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"strings"
 
 	esdbclient "github.com/EventStore/EventStore-Client-Go/v4/esdb"
 
@@ -18,9 +20,59 @@ const probeRevision = 1 << 62
 // StreamInfo implements [eventstore.Store]. It reads the stream's last event; when the
 // stream reads as not found it asks the server for the stream's current revision with an
 // empty append that cannot pass its expected-revision check (it writes nothing), which tells
-// an absent stream from a soft-deleted one and gives the latter's version. A tombstoned
-// stream reports version 0: the server no longer tells its last revision.
+// an absent stream from a soft-deleted one and gives the latter's version. The server keeps
+// no readable version for a tombstoned stream: StreamInfo then finds the stream's last event
+// before its tombstone in $all, with a subscription filtered on the server to the stream
+// (see "Soft deletes and tombstones" in the package documentation for the cost).
 func (s *Store) StreamInfo(ctx context.Context, streamID string) (eventstore.StreamInfo, error) {
+	info, err := s.streamState(ctx, streamID)
+	if err != nil || info.State != eventstore.StreamTombstoned {
+		return info, err
+	}
+	info.Version, err = s.tombstonedVersion(ctx, streamID)
+	return info, err
+}
+
+// tombstonedVersion finds the version a stream had when it was tombstoned: the number of
+// its last event before the $streamDeleted record, found by a catch-up subscription to $all
+// filtered on the server to the stream's exact name, from the start to that record.
+func (s *Store) tombstonedVersion(ctx context.Context, streamID string) (uint64, error) {
+	sctx, cancel := s.join(ctx)
+	defer cancel()
+	sub, err := s.client.SubscribeToAll(sctx, esdbclient.SubscribeToAllOptions{
+		From:   esdbclient.Start{},
+		Filter: &esdbclient.SubscriptionFilter{Type: esdbclient.StreamFilterType, Regex: "^" + regexp.QuoteMeta(s.wire(streamID)) + "$"},
+	})
+	if err != nil {
+		return 0, s.mapErr(ctx, "find the tombstone of", streamID, err)
+	}
+	defer sub.Close()
+	var version uint64
+	for {
+		msg := sub.Recv()
+		switch {
+		case msg.SubscriptionDropped != nil:
+			return 0, s.mapErr(ctx, "find the tombstone of", streamID, msg.SubscriptionDropped.Error)
+		case msg.CaughtUp != nil:
+			// No tombstone record (scavenged): the last event seen is all there is.
+			return version, nil
+		case msg.EventAppeared != nil:
+			rec := msg.EventAppeared.OriginalEvent()
+			if rec == nil || rec.StreamID != s.wire(streamID) {
+				continue
+			}
+			if rec.EventType == "$streamDeleted" {
+				return version, nil
+			}
+			if !strings.HasPrefix(rec.EventType, "$") && rec.EventNumber+1 > version {
+				version = rec.EventNumber + 1
+			}
+		}
+	}
+}
+
+// streamState is StreamInfo without the version of a tombstoned stream.
+func (s *Store) streamState(ctx context.Context, streamID string) (eventstore.StreamInfo, error) {
 	if err := s.checkOpen(ctx); err != nil {
 		return eventstore.StreamInfo{}, err
 	}
@@ -81,7 +133,7 @@ func (s *Store) StreamInfo(ctx context.Context, streamID string) (eventstore.Str
 // deleting an absent or already deleted stream fails with [eventstore.ErrStreamNotFound] as
 // the contract requires (the server itself accepts it).
 func (s *Store) Delete(ctx context.Context, streamID string, expected eventstore.ExpectedVersion) error {
-	info, err := s.StreamInfo(ctx, streamID)
+	info, err := s.streamState(ctx, streamID)
 	if err != nil {
 		return err
 	}
@@ -102,7 +154,7 @@ func (s *Store) Delete(ctx context.Context, streamID string, expected eventstore
 // version is checked against the contract's view of the stream first (a soft-deleted
 // stream does not exist), then by the server.
 func (s *Store) Tombstone(ctx context.Context, streamID string, expected eventstore.ExpectedVersion) error {
-	info, err := s.StreamInfo(ctx, streamID)
+	info, err := s.streamState(ctx, streamID)
 	if err != nil {
 		return err
 	}
@@ -127,7 +179,7 @@ func (s *Store) deleteErr(ctx context.Context, op, streamID string, expected eve
 		return nil
 	}
 	if isWrongVersionStatus(err) {
-		info, ierr := s.StreamInfo(ctx, streamID)
+		info, ierr := s.streamState(ctx, streamID)
 		if ierr != nil {
 			return fmt.Errorf("esdb: %s stream %q: wrong expected version, and reading its state failed: %w", op, streamID, ierr)
 		}

@@ -78,8 +78,13 @@
 // StreamInfo reads a stream's last event; for a stream that reads as not found it sends an
 // empty append with an expected revision no stream reaches, which writes nothing and
 // answers with the stream's current revision: that tells a soft-deleted stream (and its
-// version) from an absent one. EventStoreDB does not tell the version of a tombstoned
-// stream: StreamInfo reports StreamTombstoned with version 0.
+// version) from an absent one. EventStoreDB keeps no readable version for a tombstoned
+// stream (reads, metadata and appends all answer "stream deleted"), so StreamInfo of a
+// tombstoned stream subscribes to $all from the start with a server-side filter on the
+// stream's exact name and takes the last event before the $streamDeleted record: the server
+// scans the whole log up to the tombstone, so this costs time in proportion to the log's
+// size, and after a scavenge removed the stream's events the version reads as 0. Delete,
+// Tombstone and Append never need it.
 //
 // # Positions
 //

@@ -108,7 +108,7 @@ func (s *Store) conflict(ctx context.Context, streamID string, expected eventsto
 		// StreamExists only fails on a stream with a revision when it is soft-deleted.
 		return &eventstore.VersionConflictError{StreamID: streamID, Expected: expected, Actual: rev + 1, Exists: false}
 	}
-	info, err := s.StreamInfo(ctx, streamID)
+	info, err := s.streamState(ctx, streamID)
 	if err != nil {
 		if errors.Is(err, eventstore.ErrStreamDeleted) {
 			return err
