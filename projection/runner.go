@@ -168,7 +168,9 @@ func (r *Runner[Tx]) keepLease(ctx context.Context, cancel context.CancelCauseFu
 		case <-t.C:
 		}
 		sent := time.Now()
-		nl, err := r.target.Renew(ctx, l, ttl)
+		rctx, rcancel := context.WithDeadline(ctx, deadline)
+		nl, err := r.target.Renew(rctx, l, ttl)
+		rcancel()
 		if err == nil {
 			l = nl
 			deadline = sent.Add(ttl)

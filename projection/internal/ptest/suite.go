@@ -366,21 +366,16 @@ func twoRunners[Tx any](t *testing.T, f Fixture[Tx]) {
 	CheckModel(ctx, t, f, 1, nil)
 }
 
-// pausing wraps a target: while paused, Renew blocks (the process is frozen), and the
-// errors of Advance and Commit are recorded.
+// pausing wraps a target: Renew claims success without reaching the target (as a frozen
+// process, or one with a skewed clock, would believe), and the outcome of every commit
+// attempt is recorded.
 type pausing[Tx any] struct {
 	projection.Target[Tx]
-	paused  chan struct{} // closed to resume
 	commits chan error
 }
 
-func (p *pausing[Tx]) Renew(ctx context.Context, l projection.Lease, ttl time.Duration) (projection.Lease, error) {
-	select {
-	case <-p.paused:
-	case <-ctx.Done():
-		return projection.Lease{}, ctx.Err()
-	}
-	return p.Target.Renew(ctx, l, ttl)
+func (p *pausing[Tx]) Renew(_ context.Context, l projection.Lease, _ time.Duration) (projection.Lease, error) {
+	return l, nil
 }
 
 func (p *pausing[Tx]) Begin(ctx context.Context) (projection.Unit[Tx], error) {
@@ -399,14 +394,17 @@ type recUnit[Tx any] struct {
 
 func (u *recUnit[Tx]) Advance(ctx context.Context, a projection.Advance) error {
 	u.err = u.Unit.Advance(ctx, a)
+	if u.err != nil {
+		select {
+		case u.commits <- u.err:
+		default:
+		}
+	}
 	return u.err
 }
 
 func (u *recUnit[Tx]) Commit(ctx context.Context) error {
-	err := u.err
-	if err == nil {
-		err = u.Unit.Commit(ctx)
-	}
+	err := u.Unit.Commit(ctx)
 	select {
 	case u.commits <- err:
 	default:
@@ -420,7 +418,7 @@ func fencing[Tx any](t *testing.T, f Fixture[Tx]) {
 	resume := make(chan struct{})
 	frozen := make(chan struct{})
 	var once sync.Once
-	pt := &pausing[Tx]{Target: f.Target, paused: resume, commits: make(chan error, 1000)}
+	pt := &pausing[Tx]{Target: f.Target, commits: make(chan error, 1000)}
 	ha := &Ledger[Tx]{Model: f.Model, Hook: func(ctx context.Context, ev *eventstore.Event) error {
 		once.Do(func() { close(frozen) })
 		<-resume
