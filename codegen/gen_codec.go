@@ -18,8 +18,13 @@ func (g *generator) codecFile() (*jen.File, error) {
 	cm(f, "NewCodec returns a codec holding every published schema version of every event,\n"+
 		"with resolution from each old version to the latest computed once.")
 	f.Func().Id("NewCodec").Params().Op("*").Id("Codec").Block(
+		jen.Return(jen.Id("NewCodecWithLimits").Call(jen.Qual(pathAvrocodec, "Limits").Values())))
+	f.Line()
+	cm(f, "NewCodecWithLimits is NewCodec with other bounds on what decoding one payload may\nallocate (zero fields keep the defaults).")
+	f.Func().Id("NewCodecWithLimits").Params(jen.Id("limits").Qual(pathAvrocodec, "Limits")).Op("*").Id("Codec").Block(
 		jen.Return(jen.Op("&").Id("Codec").Values(jen.Id("c").Op(":").Qual(pathAvrocodec, "New").Call(
 			jen.Qual(pathAvrocodec, "Config").Values(jen.DictFunc(func(d jen.Dict) {
+				d[jen.Id("Limits")] = jen.Id("limits")
 				d[jen.Id("Events")] = jen.Index().Qual(pathAvrocodec, "Event").ValuesFunc(func(v *jen.Group) {
 					for _, ei := range g.m.events {
 						v.Line().Values(jen.Dict{
@@ -42,7 +47,7 @@ func (g *generator) codecFile() (*jen.File, error) {
 				if len(g.m.regList) > 0 {
 					d[jen.Id("Types")] = jen.Index().Qual(pathAvrocodec, "Type").ValuesFunc(func(v *jen.Group) {
 						for _, r := range g.m.regList {
-							v.Line().Values(jen.Lit(r.name), r.value)
+							v.Line().Values(jen.Dict{jen.Id("Name"): jen.Lit(r.name), jen.Id("Value"): r.value})
 						}
 						v.Line()
 					})

@@ -98,7 +98,7 @@ func buildModel(pkg string, set *schema.Set) (*model, error) {
 		types: map[string]*eventInfo{},
 		short: map[string][]*eventInfo{},
 	}
-	for _, id := range []string{"Codec", "NewCodec", "EventTypes"} {
+	for _, id := range []string{"Codec", "NewCodec", "NewCodecWithLimits", "EventTypes"} {
 		m.used[id] = "the generated codec"
 	}
 	// Collect named types in a deterministic walk.

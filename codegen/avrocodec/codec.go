@@ -49,7 +49,23 @@ type Type struct {
 type Config struct {
 	Events []Event
 	Types  []Type
+	Limits Limits
 }
+
+// Limits bound what a decoder allocates for one payload, so that a corrupt or hostile
+// length prefix cannot exhaust memory. Zero values select the defaults.
+type Limits struct {
+	// MaxArrayLen is the largest number of items an array may have; default 65536.
+	MaxArrayLen int
+	// MaxBytesLen is the largest string or bytes value, in bytes; default 1 MiB.
+	MaxBytesLen int
+}
+
+// Default limits.
+const (
+	DefaultMaxArrayLen = 1 << 16
+	DefaultMaxBytesLen = 1 << 20
+)
 
 // Codec encodes and decodes the events of one generated package. It is safe for
 // concurrent use.
@@ -83,11 +99,19 @@ type version struct {
 // one. A codec that could not be built returns the reason from every call and from
 // [Codec.Err].
 func New(cfg Config) *Codec {
+	maxArray, maxBytes := cfg.Limits.MaxArrayLen, cfg.Limits.MaxBytesLen
+	if maxArray <= 0 {
+		maxArray = DefaultMaxArrayLen
+	}
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytesLen
+	}
 	c := &Codec{
 		api: avro.Config{
-			TagKey:                     "avro",
-			UnionResolutionError:       true,
-			PartialUnionTypeResolution: false,
+			TagKey:               "avro",
+			UnionResolutionError: true,
+			MaxSliceAllocSize:    maxArray,
+			MaxByteSliceSize:     maxBytes,
 		}.Freeze(),
 		events: make(map[string]*event, len(cfg.Events)),
 		byFP:   map[uint64]*version{},
