@@ -12,11 +12,10 @@ import (
 func TestRepositoryMemory(t *testing.T) {
 	t.Parallel()
 	repotest.Run(t, repotest.Backend{
-		Events: func(t testing.TB) eventstore.Store {
+		Open: func(t testing.TB) (eventstore.Store, aggregate.SnapshotStore) {
 			s := memory.New()
 			t.Cleanup(func() { _ = s.Close() })
-			return s
+			return s, aggregate.NewMemorySnapshotStore()
 		},
-		Snapshots: func(testing.TB) aggregate.SnapshotStore { return aggregate.NewMemorySnapshotStore() },
 	})
 }

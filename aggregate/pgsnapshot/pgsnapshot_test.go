@@ -11,8 +11,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/esgen/esgen/aggregate"
+	"github.com/esgen/esgen/aggregate/internal/repotest"
 	"github.com/esgen/esgen/aggregate/internal/snaptest"
 	"github.com/esgen/esgen/aggregate/pgsnapshot"
+	"github.com/esgen/esgen/eventstore"
+	"github.com/esgen/esgen/eventstore/postgres"
 	"github.com/esgen/esgen/internal/pgtest"
 )
 
@@ -83,3 +86,24 @@ func (noDB) Exec(context.Context, string, ...any) (pgconn.CommandTag, error) {
 }
 func (noDB) QueryRow(context.Context, string, ...any) pgx.Row { return nil }
 func (noDB) Begin(context.Context) (pgx.Tx, error)            { return nil, errNoDB }
+
+func TestRepositoryPostgres(t *testing.T) {
+	t.Parallel()
+	repotest.Run(t, repotest.Backend{Open: openBackend})
+}
+
+// openBackend returns a PostgreSQL event store and snapshot store in a new database.
+func openBackend(t testing.TB) (eventstore.Store, aggregate.SnapshotStore) {
+	t.Helper()
+	pool := newPool(t)
+	store, err := postgres.New(t.Context(), pool, postgres.WithMigrate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	snaps, err := pgsnapshot.New(t.Context(), pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store, snaps
+}

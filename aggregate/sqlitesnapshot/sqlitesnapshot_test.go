@@ -5,13 +5,16 @@ import (
 	"testing"
 
 	"github.com/esgen/esgen/aggregate"
+	"github.com/esgen/esgen/aggregate/internal/repotest"
 	"github.com/esgen/esgen/aggregate/internal/snaptest"
 	"github.com/esgen/esgen/aggregate/sqlitesnapshot"
+	"github.com/esgen/esgen/eventstore"
+	"github.com/esgen/esgen/eventstore/sqlite"
 )
 
-func open(t testing.TB) *sqlitesnapshot.Store {
+func open(t testing.TB, path string) *sqlitesnapshot.Store {
 	t.Helper()
-	s, err := sqlitesnapshot.Open(t.Context(), filepath.Join(t.TempDir(), "events.db"))
+	s, err := sqlitesnapshot.Open(t.Context(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,7 +24,7 @@ func open(t testing.TB) *sqlitesnapshot.Store {
 
 func TestStore(t *testing.T) {
 	t.Parallel()
-	snaptest.Run(t, func(t testing.TB) aggregate.SnapshotStore { return open(t) })
+	snaptest.Run(t, func(t testing.TB) aggregate.SnapshotStore { return open(t, filepath.Join(t.TempDir(), "events.db")) })
 }
 
 func TestReopenKeepsSnapshots(t *testing.T) {
@@ -59,4 +62,21 @@ func TestOpenErrors(t *testing.T) {
 	if _, err := sqlitesnapshot.Open(t.Context(), filepath.Join(t.TempDir(), "missing-dir", "x.db")); err == nil {
 		t.Error("Open in a missing directory succeeded")
 	}
+}
+
+func TestRepositorySQLite(t *testing.T) {
+	t.Parallel()
+	repotest.Run(t, repotest.Backend{Open: openBackend})
+}
+
+// openBackend returns a SQLite event store and snapshot store on one new database file.
+func openBackend(t testing.TB) (eventstore.Store, aggregate.SnapshotStore) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "events.db")
+	store, err := sqlite.Open(t.Context(), path, sqlite.WithMigrate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	return store, open(t, path)
 }

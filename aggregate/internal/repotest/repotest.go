@@ -20,12 +20,16 @@ import (
 	"github.com/esgen/esgen/eventstore"
 )
 
-// Backend builds the stores a test uses; each call returns empty, isolated stores.
+// Backend builds the stores a test uses.
 type Backend struct {
-	// Events returns an empty event store.
-	Events func(t testing.TB) eventstore.Store
-	// Snapshots returns an empty snapshot store.
-	Snapshots func(t testing.TB) aggregate.SnapshotStore
+	// Open returns an empty event store and an empty snapshot store (in the same database
+	// where the backend has one), closed when t ends.
+	Open func(t testing.TB) (eventstore.Store, aggregate.SnapshotStore)
+}
+
+func (b Backend) events(t testing.TB) eventstore.Store {
+	s, _ := b.Open(t)
+	return s
 }
 
 // Run runs the suite.
@@ -154,7 +158,7 @@ func countType(events []eventstore.Event, typ string) int {
 }
 
 func testCreateThenLoad(t *testing.T, b Backend) {
-	store := b.Events(t)
+	store := b.events(t)
 	r := newRepo(t, store)
 	created, err := r.Create(t.Context(), "1", func(o *testdomain.Order) error { return o.Create("ada") })
 	if err != nil {
@@ -190,7 +194,7 @@ func testCreateThenLoad(t *testing.T, b Backend) {
 }
 
 func testLoadMissing(t *testing.T, b Backend) {
-	r := newRepo(t, b.Events(t))
+	r := newRepo(t, b.events(t))
 	_, err := r.Load(t.Context(), "nope")
 	if !errors.Is(err, aggregate.ErrNotFound) {
 		t.Fatalf("Load of an absent aggregate: %v; want ErrNotFound", err)
@@ -202,7 +206,7 @@ func testLoadMissing(t *testing.T, b Backend) {
 }
 
 func testCreateExisting(t *testing.T, b Backend) {
-	store := b.Events(t)
+	store := b.events(t)
 	r := newRepo(t, store)
 	create(t, r, "1")
 	_, err := r.Create(t.Context(), "1", func(o *testdomain.Order) error { return o.Create("bob") })
@@ -219,7 +223,7 @@ func testCreateExisting(t *testing.T, b Backend) {
 }
 
 func testCreateWithoutEvents(t *testing.T, b Backend) {
-	r := newRepo(t, b.Events(t))
+	r := newRepo(t, b.events(t))
 	_, err := r.Create(t.Context(), "1", func(*testdomain.Order) error { return nil })
 	if !errors.Is(err, aggregate.ErrNoEvents) {
 		t.Fatalf("Create recording nothing: %v; want ErrNoEvents", err)
@@ -227,7 +231,7 @@ func testCreateWithoutEvents(t *testing.T, b Backend) {
 }
 
 func testDecisionError(t *testing.T, b Backend) {
-	store := b.Events(t)
+	store := b.events(t)
 	r := newRepo(t, store)
 	create(t, r, "1")
 	_, err := r.Update(t.Context(), "1", func(o *testdomain.Order) error {
@@ -249,7 +253,7 @@ func testDecisionError(t *testing.T, b Backend) {
 }
 
 func testConcurrentUpdates(t *testing.T, b Backend) {
-	store := b.Events(t)
+	store := b.events(t)
 	r := newRepo(t, store, aggregate.WithRetry(aggregate.RetryPolicy{MaxAttempts: 1000, InitialBackoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond}))
 	create(t, r, "1")
 	const workers, each = 8, 5
@@ -307,7 +311,7 @@ func (s *racing) Append(ctx context.Context, streamID string, expected eventstor
 }
 
 func testConflictGivesUp(t *testing.T, b Backend) {
-	store := b.Events(t)
+	store := b.events(t)
 	r := newRepo(t, &racing{Store: store, codec: testdomain.NewCodec()},
 		aggregate.WithRetry(aggregate.RetryPolicy{MaxAttempts: 3, InitialBackoff: 0, MaxBackoff: 0}))
 	create(t, r, "1")
@@ -330,7 +334,7 @@ func testConflictGivesUp(t *testing.T, b Backend) {
 }
 
 func testIdempotentLostReply(t *testing.T, b Backend) {
-	inner := b.Events(t)
+	inner := b.events(t)
 	store := &lostReply{Store: inner}
 	r := newRepo(t, store)
 	create(t, r, "1")
@@ -369,8 +373,7 @@ func testIdempotentLostReply(t *testing.T, b Backend) {
 }
 
 func testIdempotentHiddenBySnapshot(t *testing.T, b Backend) {
-	store := b.Events(t)
-	snaps := b.Snapshots(t)
+	store, snaps := b.Open(t)
 	r := newRepo(t, store, aggregate.WithSnapshots(snaps, aggregate.EveryNEvents(1)))
 	create(t, r, "1")
 	cmd := aggregate.WithCommandID(t.Context(), "add-a")
@@ -407,7 +410,7 @@ func testIdempotentHiddenBySnapshot(t *testing.T, b Backend) {
 }
 
 func testIdempotentCreate(t *testing.T, b Backend) {
-	store := b.Events(t)
+	store := b.events(t)
 	r := newRepo(t, store)
 	ctx := aggregate.WithCommandID(t.Context(), "create-1")
 	for i := range 2 {
@@ -434,7 +437,7 @@ func testIdempotentCreate(t *testing.T, b Backend) {
 }
 
 func testMetadata(t *testing.T, b Backend) {
-	store := b.Events(t)
+	store := b.events(t)
 	r := newRepo(t, store)
 	traceID, _ := trace.TraceIDFromHex("4bf92f3577b34da6a3ce929d0e0e4736")
 	spanID, _ := trace.SpanIDFromHex("00f067aa0ba902b7")
@@ -455,8 +458,8 @@ func testMetadata(t *testing.T, b Backend) {
 }
 
 func testSnapshotTail(t *testing.T, b Backend) {
-	counting := &Counting{Store: b.Events(t)}
-	snaps := b.Snapshots(t)
+	inner, snaps := b.Open(t)
+	counting := &Counting{Store: inner}
 	r := newRepo(t, counting, aggregate.WithSnapshots(snaps, aggregate.EveryNEvents(50)))
 	create(t, r, "1")
 	addItems(t, r, "1", 0, 52) // versions 2..53; a snapshot at 50
@@ -481,8 +484,8 @@ func testSnapshotTail(t *testing.T, b Backend) {
 }
 
 func testSnapshotStaleSchema(t *testing.T, b Backend) {
-	counting := &Counting{Store: b.Events(t)}
-	snaps := b.Snapshots(t)
+	inner, snaps := b.Open(t)
+	counting := &Counting{Store: inner}
 	r1 := newRepo(t, counting, aggregate.WithSnapshots(snaps, aggregate.EveryNEvents(1)))
 	create(t, r1, "1")
 	addItems(t, r1, "1", 0, 3)
@@ -506,8 +509,8 @@ func testSnapshotStaleSchema(t *testing.T, b Backend) {
 }
 
 func testSnapshotCorrupt(t *testing.T, b Backend) {
-	counting := &Counting{Store: b.Events(t)}
-	snaps := b.Snapshots(t)
+	inner, snaps := b.Open(t)
+	counting := &Counting{Store: inner}
 	r := newRepo(t, counting, aggregate.WithSnapshots(snaps, aggregate.EveryNEvents(1000)))
 	create(t, r, "1")
 	addItems(t, r, "1", 0, 3)
@@ -528,8 +531,7 @@ func testSnapshotCorrupt(t *testing.T, b Backend) {
 }
 
 func testSnapshotMismatch(t *testing.T, b Backend) {
-	store := b.Events(t)
-	snaps := b.Snapshots(t)
+	store, snaps := b.Open(t)
 	r := newRepo(t, store, aggregate.WithSnapshots(snaps, nil))
 	create(t, r, "1")
 	addItems(t, r, "1", 0, 2)
@@ -554,8 +556,8 @@ func testSnapshotMismatch(t *testing.T, b Backend) {
 }
 
 func testSnapshotWriteFailure(t *testing.T, b Backend) {
-	store := b.Events(t)
-	r := newRepo(t, store, aggregate.WithSnapshots(failingSnapshots{b.Snapshots(t)}, aggregate.EveryNEvents(1)))
+	store, snaps := b.Open(t)
+	r := newRepo(t, store, aggregate.WithSnapshots(failingSnapshots{snaps}, aggregate.EveryNEvents(1)))
 	create(t, r, "1")
 	o, err := r.Update(t.Context(), "1", func(o *testdomain.Order) error { return o.Pay(1) })
 	if err != nil || o.Version() != 2 {
