@@ -78,7 +78,7 @@ func (d *DirRegistry) Register(ctx context.Context, subject, schema string) (Reg
 	dir, n := filepath.Join(d.Dir, rec.Name()), 1
 	if ev := set.Event(subject); ev != nil {
 		for _, v := range ev.Versions {
-			if v.Canonical == s.String() {
+			if layout(v.Schema) == layout(s) {
 				return RegisteredSchema{Subject: subject, Version: v.Number, Schema: string(v.Raw)}, nil
 			}
 		}

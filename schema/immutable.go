@@ -27,8 +27,8 @@ func (v Violation) String() string { return v.File + ": " + v.Message }
 
 // CheckImmutable compares the current contracts with the published ones
 // (from a git ref or a registry) and reports every published version whose
-// canonical form changed or that disappeared. Formatting, "doc" and other
-// changes that keep the canonical form are allowed. New events and new
+// canonical form or logical types changed, or that disappeared. Formatting,
+// "doc", defaults and other changes that keep both are allowed. New events and new
 // versions are not violations.
 func CheckImmutable(published, current *Set, source string) []Violation {
 	var out []Violation
@@ -46,6 +46,9 @@ func CheckImmutable(published, current *Set, source string) []Violation {
 			case cv.Canonical != pv.Canonical:
 				out = append(out, Violation{Event: pe.Name, Version: pv.Number, File: cv.File, Kind: VersionEdited,
 					Message: fmt.Sprintf("%s v%d differs from the version published in %s (canonical form changed, fingerprint %016x -> %016x); published versions never change: restore it and add v%d instead", pe.Name, pv.Number, source, pv.Fingerprint, cv.Fingerprint, nextNumber(ce))})
+			case layout(cv.Schema) != layout(pv.Schema):
+				out = append(out, Violation{Event: pe.Name, Version: pv.Number, File: cv.File, Kind: VersionEdited,
+					Message: fmt.Sprintf("%s v%d changes a logical type of the version published in %s; that changes the generated Go types of stored events: restore it and add v%d instead", pe.Name, pv.Number, source, nextNumber(ce))})
 			}
 		}
 	}

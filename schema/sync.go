@@ -95,7 +95,7 @@ func registryConfig(cfg *Config) *RegistryConfig {
 // itself when it stands alone, else the schema with the shared types it
 // uses written inline, so the registry needs no references.
 func RegistrationText(v *Version) (string, error) {
-	if s, err := avro.ParseBytesWithCache(v.Raw, "", &avro.SchemaCache{}); err == nil && s.String() == v.Canonical {
+	if s, err := avro.ParseBytesWithCache(v.Raw, "", &avro.SchemaCache{}); err == nil && layout(s) == layout(v.Schema) {
 		return string(v.Raw), nil
 	}
 	b, err := json.Marshal(v.Schema)
@@ -121,7 +121,7 @@ func registered(ctx context.Context, reg Registry, subject string) ([]Registered
 		if err != nil {
 			return nil, nil, &RegistryError{Op: "read subject", Subject: subject, Message: fmt.Sprintf("version %d is not a valid Avro schema: %v", r.Version, err), kind: ErrRejected}
 		}
-		canon[i] = s.String()
+		canon[i] = layout(s)
 	}
 	return rs, canon, nil
 }
@@ -133,7 +133,7 @@ func matchPublished(ev *Event, subject string, rs []RegisteredSchema, canon []st
 		if i >= len(ev.Versions) {
 			return &DriftError{Subject: subject, Event: ev.Name, Message: fmt.Sprintf("registry version %d has no local counterpart (local versions: %d); run esgen pull to fetch it", rs[i].Version, len(ev.Versions))}
 		}
-		if canon[i] != ev.Versions[i].Canonical {
+		if canon[i] != layout(ev.Versions[i].Schema) {
 			return &DriftError{Subject: subject, Event: ev.Name, Message: fmt.Sprintf("registry version %d differs from local v%d (%s); published versions must not change: restore the file from the registry (esgen pull) or fix the registry", rs[i].Version, i+1, ev.Versions[i].File)}
 		}
 	}
@@ -255,7 +255,7 @@ func RegistryCheck(ctx context.Context, reg Registry, set *Set, cfg *Config) ([]
 					Message: fmt.Sprintf("%s version %d is registered (subject %s, registry version %d) but has no local file; run esgen pull", ev.Name, i+1, subject, rs[i].Version)})
 				continue
 			}
-			if canon[i] != ev.Versions[i].Canonical {
+			if canon[i] != layout(ev.Versions[i].Schema) {
 				vs = append(vs, Violation{Event: ev.Name, Version: i + 1, File: ev.Versions[i].File, Kind: VersionEdited,
 					Message: fmt.Sprintf("%s v%d differs from the registered schema (subject %s, registry version %d); published versions never change: restore it and add a new version instead", ev.Name, i+1, subject, rs[i].Version)})
 			}
@@ -365,7 +365,7 @@ func pullOne(local *Set, dir, subject string, n int, r RegisteredSchema, dryRun 
 		if n <= len(ev.Versions) {
 			lv := ev.Versions[n-1]
 			step.File = lv.File
-			if lv.Canonical == s.String() {
+			if layout(lv.Schema) == layout(s) {
 				step.Action = PullSame
 			} else {
 				step.Action = PullConflict
