@@ -21,6 +21,17 @@ func Canonical(s avro.Schema) string {
 }
 
 func quote(b *strings.Builder, s string) {
+	plain := true
+	for i := 0; i < len(s) && plain; i++ {
+		c := s[i]
+		plain = c == '_' || c == '.' || c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+	}
+	if plain {
+		b.WriteByte('"')
+		b.WriteString(s)
+		b.WriteByte('"')
+		return
+	}
 	q, err := json.Marshal(s)
 	if err != nil {
 		b.WriteString(strconv.Quote(s))

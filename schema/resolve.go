@@ -189,7 +189,9 @@ func (r *resolver) check(path string, reader, writer avro.Schema) {
 		if !r.namesMatch(path, rs, ws) {
 			return
 		}
-		key := [2]string{rs.FullName() + "|" + rs.String(), ws.FullName() + "|" + ws.String()}
+		// A full name denotes one definition within a schema, so the pair
+		// of names identifies the comparison.
+		key := [2]string{rs.FullName(), ws.FullName()}
 		if r.inProgress[key] {
 			return // recursive type: already being compared further up
 		}
