@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -240,4 +241,30 @@ func (c *Config) LevelFor(event string) Level {
 		return DefaultLevel
 	}
 	return c.Compatibility
+}
+
+// CheckEvents reports overrides under events: that name no event of set
+// (by full or short name), which would otherwise be ignored silently.
+func (c *Config) CheckEvents(set *Set) error {
+	names := make([]string, 0, len(c.Events))
+	for name := range c.Events {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if set.Event(name) != nil {
+			continue
+		}
+		found := false
+		for _, e := range set.Events {
+			if strings.HasSuffix(e.Name, "."+name) || e.Name == name {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return &ConfigError{File: c.Path, Field: "events." + name, Message: fmt.Sprintf("no event named %s in %s: use an event's full Avro name, e.g. namespace.Name", name, c.ContractsDir())}
+		}
+	}
+	return nil
 }

@@ -164,11 +164,13 @@ func TestCheck(t *testing.T) {
 	invalid := project(t, "")
 	write(t, filepath.Join(filepath.Dir(invalid), "contracts", "OrderShipped", "v3.avsc"), `{"type":"record"}`)
 	badCfg := project(t, "compatibility: SOMETIMES\n")
+	typo := project(t, "events:\n  orders.OrderCreatd: {compatibility: NONE}\n")
 	for _, c := range []cliCase{
 		{"ok", []string{"check", "--config", ok}, ExitOK, "ok: 2 events, 3 versions", ""},
 		{"incompatible", []string{"check", "--config", incompatible}, ExitFindings, "orders.OrderCreated at FULL: v2 cannot read data written with v3 (forward): OrderCreated.customer_id", ""},
 		{"invalid contracts", []string{"check", "--config", invalid}, ExitUsage, "", "OrderShipped/v3.avsc"},
 		{"bad config", []string{"check", "--config", badCfg}, ExitUsage, "", "SOMETIMES"},
+		{"unknown event override", []string{"check", "--config", typo}, ExitUsage, "", "events.orders.OrderCreatd: no event named"},
 		{"no config", []string{"check", "--config", filepath.Join(t.TempDir(), "esgen.yaml")}, ExitUsage, "", "esgen init"},
 		{"args", []string{"check", "extra"}, ExitUsage, "", "takes no arguments"},
 		{"registry unset", []string{"check", "--config", ok, "--registry"}, ExitUsage, "", "registry.url"},

@@ -23,6 +23,9 @@ func loadProject(configPath string) (*schema.Config, *schema.Set, error) {
 	if err != nil {
 		return cfg, nil, &exitError{code: ExitUsage, err: err}
 	}
+	if err := cfg.CheckEvents(set); err != nil {
+		return cfg, set, &exitError{code: ExitUsage, err: err}
+	}
 	return cfg, set, nil
 }
 
