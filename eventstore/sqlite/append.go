@@ -77,7 +77,7 @@ func (s *Store) Append(ctx context.Context, streamID string, expected eventstore
 	if err := s.usable(); err != nil {
 		return eventstore.AppendResult{}, err
 	}
-	batch, metas, err := eventstore.PrepareAppend(ctx, streamID, events)
+	batch, _, err := eventstore.PrepareAppend(ctx, streamID, events)
 	if err != nil {
 		return eventstore.AppendResult{}, err
 	}
@@ -98,7 +98,7 @@ func (s *Store) Append(ctx context.Context, streamID string, expected eventstore
 		if err := expected.Check(streamID, cur.version, cur.active()); err != nil {
 			return err
 		}
-		last, err := s.insertEvents(ctx, tx, streamID, cur.version, batch, metas)
+		last, err := s.insertEvents(ctx, tx, streamID, cur.version, batch)
 		if err != nil {
 			return err
 		}
@@ -154,10 +154,10 @@ func (s *Store) Append(ctx context.Context, streamID string, expected eventstore
 }
 
 // insertEvents inserts the batch as versions from+1.. and returns the last row's position.
-func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, streamID string, from uint64, batch []eventstore.EventData, metas [][]byte) (int64, error) {
+func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, streamID string, from uint64, batch []eventstore.EventData) (int64, error) {
 	now := time.Now().UnixNano()
 	var last int64
-	args := make([]any, 0, 7*min(len(batch), maxInsertRows))
+	args := make([]any, 0, insertWidth*min(len(batch), maxInsertRows))
 	for i := 0; i < len(batch); {
 		n := min(len(batch)-i, maxInsertRows)
 		k := len(insertSizes) - 1
@@ -168,15 +168,15 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, streamID string, f
 		args = args[:0]
 		for j := i; j < i+n; j++ {
 			e := &batch[j]
-			var meta any
-			if m := metas[j]; len(m) > 0 && string(m) != "{}" {
-				meta = m
-			}
 			var data any
 			if e.Data != nil {
 				data = e.Data
 			}
-			args = append(args, streamID, int64(from+uint64(j)+1), e.ID[:], e.Type, data, meta, now)
+			corr, cause, tp, ts, fp, headers, err := metadataArgs(&e.Metadata)
+			if err != nil {
+				return 0, err
+			}
+			args = append(args, streamID, int64(from+uint64(j)+1), e.ID[:], e.Type, data, now, corr, cause, tp, ts, fp, headers)
 		}
 		r, err := tx.StmtContext(ctx, s.st.insert[k]).ExecContext(ctx, args...)
 		if err != nil {

@@ -19,22 +19,35 @@ func scanEvents(rows *sql.Rows, hint int) ([]eventstore.Event, error) {
 	page := make([]eventstore.Event, 0, min(hint, eventstore.DefaultPageSize))
 	for rows.Next() {
 		var (
-			e             eventstore.Event
-			pos, ver, rec int64
-			id, meta      sql.RawBytes
+			e                       eventstore.Event
+			pos, ver, rec           int64
+			id, corr, cause, tp, ts sql.RawBytes
+			headers                 sql.RawBytes
+			fp                      sql.NullInt64
 		)
-		if err := rows.Scan(&pos, &e.StreamID, &ver, &id, &e.Type, &e.Data, &meta, &rec); err != nil {
+		if err := rows.Scan(&pos, &e.StreamID, &ver, &id, &e.Type, &e.Data, &rec, &corr, &cause, &tp, &ts, &fp, &headers); err != nil {
 			return nil, err
 		}
 		u, err := uuid.FromBytes(id)
 		if err != nil {
 			return nil, fmt.Errorf("event at position %d has a malformed ID: %w", pos, err)
 		}
-		if len(meta) > 0 {
-			if e.Metadata, err = eventstore.UnmarshalMetadata(meta); err != nil {
-				return nil, fmt.Errorf("event at position %d: %w", pos, err)
-			}
+		if e.Metadata.Headers, err = decodeHeaders(headers); err != nil {
+			return nil, fmt.Errorf("event at position %d: %w", pos, err)
 		}
+		if len(corr) > 0 {
+			e.Metadata.CorrelationID = string(corr)
+		}
+		if len(cause) > 0 {
+			e.Metadata.CausationID = string(cause)
+		}
+		if len(tp) > 0 {
+			e.Metadata.TraceParent = string(tp)
+		}
+		if len(ts) > 0 {
+			e.Metadata.TraceState = string(ts)
+		}
+		e.Metadata.SchemaFingerprint = uint64(fp.Int64)
 		e.ID = u
 		e.Position = eventstore.Position{Pos: uint64(pos)}
 		e.Version = uint64(ver)
@@ -237,10 +250,13 @@ func readAllQuery(opts eventstore.ReadAllOptions) (string, []any) {
 	}
 	if opts.StreamPrefix != "" {
 		// A byte-wise range, which SQLite's BINARY collation compares like memcmp.
-		b.WriteString(` AND stream_id >= ?`)
+		// The unary + keeps SQLite from using the (stream_id, version) index, which would
+		// sort every matching event for each page; the scan in position order stops at
+		// the page size instead.
+		b.WriteString(` AND +stream_id >= ?`)
 		args = append(args, opts.StreamPrefix)
 		if end, ok := prefixEnd(opts.StreamPrefix); ok {
-			b.WriteString(` AND stream_id < ?`)
+			b.WriteString(` AND +stream_id < ?`)
 			args = append(args, end)
 		}
 	}

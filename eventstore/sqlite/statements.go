@@ -7,7 +7,12 @@ import (
 	"strings"
 )
 
-const eventColumns = `position, stream_id, version, event_id, type, data, metadata, recorded_at`
+const eventColumns = `position, stream_id, version, event_id, type, data, recorded_at, correlation_id, causation_id, trace_parent, trace_state, schema_fingerprint, headers`
+
+// insertColumns are the columns an append writes, insertWidth of them per row.
+const insertColumns = `stream_id, version, event_id, type, data, recorded_at, correlation_id, causation_id, trace_parent, trace_state, schema_fingerprint, headers`
+
+const insertWidth = 12
 
 // insertSizes are the row counts of the prepared multi-row INSERTs: an append of n events
 // runs one statement per set bit of n (and one 128-row statement per further 128 events).
@@ -42,12 +47,12 @@ func (st *statements) close() {
 
 func insertSQL(rows int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO events (stream_id, version, event_id, type, data, metadata, recorded_at) VALUES `)
+	b.WriteString(`INSERT INTO events (` + insertColumns + `) VALUES `)
 	for i := range rows {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?,?)")
+		b.WriteString("(?" + strings.Repeat(",?", insertWidth-1) + ")")
 	}
 	return b.String()
 }

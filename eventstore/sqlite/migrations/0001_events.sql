@@ -10,15 +10,22 @@ CREATE TABLE streams (
 ) STRICT, WITHOUT ROWID;
 
 -- Events: the global log. position is the rowid, assigned under SQLite's single write lock,
--- so it increases in commit order with no gaps (events are never deleted).
+-- so it increases in commit order with no gaps (events are never deleted). Metadata is kept
+-- in columns (NULL when empty) so reads need no JSON decoding and SQL can filter on it;
+-- headers is a JSON object.
 CREATE TABLE events (
-    position    INTEGER NOT NULL PRIMARY KEY,
-    stream_id   TEXT    NOT NULL,
-    version     INTEGER NOT NULL,
-    event_id    BLOB    NOT NULL UNIQUE,
-    type        TEXT    NOT NULL,
-    data        BLOB,
-    metadata    BLOB,
-    recorded_at INTEGER NOT NULL,
+    position           INTEGER NOT NULL PRIMARY KEY,
+    stream_id          TEXT    NOT NULL,
+    version            INTEGER NOT NULL,
+    event_id           BLOB    NOT NULL UNIQUE,
+    type               TEXT    NOT NULL,
+    data               BLOB,
+    recorded_at        INTEGER NOT NULL,
+    correlation_id     TEXT,
+    causation_id       TEXT,
+    trace_parent       TEXT,
+    trace_state        TEXT,
+    schema_fingerprint INTEGER,
+    headers            TEXT,
     UNIQUE (stream_id, version)
 ) STRICT;
