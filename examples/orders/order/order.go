@@ -1,0 +1,165 @@
+// Package order holds the rules of the order workflow: the Order aggregate, the commands a
+// service runs on it, and the read models kept from its events.
+package order
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/esgen/esgen/examples/orders/events"
+)
+
+// The rules an order enforces. Each is a decision refused, not a failure: the HTTP API
+// answers them with 422.
+var (
+	ErrNotCreated       = errors.New("order: no such order; create it first")
+	ErrInvalid          = errors.New("order: invalid order")
+	ErrAlreadyPaid      = errors.New("order: already paid")
+	ErrNotPaid          = errors.New("order: not paid yet; it cannot ship before payment")
+	ErrWrongAmount      = errors.New("order: payment amount differs from the order total")
+	ErrAlreadyShipped   = errors.New("order: already shipped")
+	ErrAlreadyCancelled = errors.New("order: cancelled")
+)
+
+// Status is where an order is in its life.
+type Status string
+
+// The statuses of an order.
+const (
+	StatusNew       Status = ""
+	StatusCreated   Status = "created"
+	StatusPaid      Status = "paid"
+	StatusShipped   Status = "shipped"
+	StatusCancelled Status = "cancelled"
+)
+
+// Order is the aggregate: the state its decisions need, folded from its events. It
+// implements events.OrderApplier; a missing Apply method would not compile.
+type Order struct {
+	events.OrderBase
+
+	status   Status
+	total    int64
+	currency string
+	paid     bool
+	shipped  bool
+}
+
+// New returns an empty order, for the repository.
+func New() *Order { return new(Order) }
+
+
+// Status returns the order's status.
+func (o *Order) Status() Status { return o.status }
+
+// Line is one product line of a new order.
+type Line struct {
+	SKU            string `json:"sku"`
+	Quantity       int32  `json:"quantity"`
+	UnitPriceCents int64  `json:"unit_price_cents"`
+}
+
+// Create places the order.
+func (o *Order) Create(customerID string, lines []Line, currency string, now time.Time) error {
+	if o.status != StatusNew {
+		return fmt.Errorf("%w: order %s exists", ErrInvalid, o.ID())
+	}
+	if strings.TrimSpace(customerID) == "" {
+		return fmt.Errorf("%w: customer_id is empty", ErrInvalid)
+	}
+	if len(lines) == 0 {
+		return fmt.Errorf("%w: an order needs at least one line", ErrInvalid)
+	}
+	if len(currency) != 3 {
+		return fmt.Errorf("%w: currency %q is not an ISO 4217 code such as EUR", ErrInvalid, currency)
+	}
+	var total int64
+	out := make([]events.OrderLine, len(lines))
+	for i, l := range lines {
+		if l.SKU == "" || l.Quantity <= 0 || l.UnitPriceCents < 0 {
+			return fmt.Errorf("%w: line %d needs a sku, a positive quantity and a price of at least 0", ErrInvalid, i+1)
+		}
+		total += int64(l.Quantity) * l.UnitPriceCents
+		out[i] = events.OrderLine{SKU: l.SKU, Quantity: l.Quantity, UnitPriceCents: l.UnitPriceCents}
+	}
+	return o.RecordOrderCreated(&events.OrderCreated{
+		OrderID: o.ID(), CustomerID: customerID, Lines: out, TotalCents: total,
+		Currency: strings.ToUpper(currency), CreatedAt: now.UTC().Truncate(time.Millisecond),
+	})
+}
+
+// Pay records the payment of the order's total.
+func (o *Order) Pay(paymentID string, amountCents int64, method events.PaymentMethod, now time.Time) error {
+	switch {
+	case o.status == StatusNew:
+		return ErrNotCreated
+	case o.status == StatusCancelled:
+		return ErrAlreadyCancelled
+	case o.paid:
+		return ErrAlreadyPaid
+	case amountCents != o.total:
+		return fmt.Errorf("%w: paid %d, total %d %s", ErrWrongAmount, amountCents, o.total, o.currency)
+	case !method.Valid():
+		return fmt.Errorf("%w: payment method %q: want CARD, BANK_TRANSFER or WALLET", ErrInvalid, method)
+	}
+	return o.RecordPaymentProcessed(&events.PaymentProcessed{
+		OrderID: o.ID(), PaymentID: paymentID, AmountCents: amountCents, Currency: o.currency,
+		PaidAt: now.UTC().Truncate(time.Millisecond), Method: method,
+	})
+}
+
+// Ship records that the order left the warehouse.
+func (o *Order) Ship(carrier, tracking string, now time.Time) error {
+	switch {
+	case o.status == StatusNew:
+		return ErrNotCreated
+	case o.status == StatusCancelled:
+		return ErrAlreadyCancelled
+	case o.shipped:
+		return ErrAlreadyShipped
+	case !o.paid:
+		return ErrNotPaid
+	case carrier == "":
+		return fmt.Errorf("%w: carrier is empty", ErrInvalid)
+	}
+	var tn *string
+	if tracking != "" {
+		tn = &tracking
+	}
+	return o.RecordItemShipped(&events.ItemShipped{OrderID: o.ID(), Carrier: carrier, TrackingNumber: tn, ShippedAt: now.UTC().Truncate(time.Millisecond)})
+}
+
+// Cancel cancels the order; an order that shipped cannot be cancelled.
+func (o *Order) Cancel(reason string, now time.Time) error {
+	switch {
+	case o.status == StatusNew:
+		return ErrNotCreated
+	case o.shipped:
+		return ErrAlreadyShipped
+	case o.status == StatusCancelled:
+		return ErrAlreadyCancelled
+	}
+	return o.RecordOrderCancelled(&events.OrderCancelled{OrderID: o.ID(), Reason: reason, CancelledAt: now.UTC().Truncate(time.Millisecond)})
+}
+
+// ApplyOrderCreated implements events.OrderApplier.
+func (o *Order) ApplyOrderCreated(e *events.OrderCreated) {
+	o.status, o.total, o.currency = StatusCreated, e.TotalCents, e.Currency
+}
+
+// ApplyPaymentProcessed implements events.OrderApplier.
+func (o *Order) ApplyPaymentProcessed(*events.PaymentProcessed) {
+	o.status, o.paid = StatusPaid, true
+}
+
+// ApplyItemShipped implements events.OrderApplier.
+func (o *Order) ApplyItemShipped(*events.ItemShipped) {
+	o.status, o.shipped = StatusShipped, true
+}
+
+// ApplyOrderCancelled implements events.OrderApplier.
+func (o *Order) ApplyOrderCancelled(*events.OrderCancelled) {
+	o.status = StatusCancelled
+}
