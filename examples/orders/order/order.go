@@ -50,7 +50,6 @@ type Order struct {
 // New returns an empty order, for the repository.
 func New() *Order { return new(Order) }
 
-
 // Status returns the order's status.
 func (o *Order) Status() Status { return o.status }
 
