@@ -115,10 +115,11 @@ func (t *Target) Claim(ctx context.Context, key, owner string, ttl time.Duration
 	switch {
 	case !ok:
 		cur = projection.Lease{Key: key, Owner: owner, Epoch: 1}
-	case cur.Owner == owner && cur.ExpiresAt.After(now):
-	case cur.ExpiresAt.After(now):
+	case cur.Owner != owner && cur.ExpiresAt.After(now):
 		return projection.Lease{}, &projection.LeaseHeldError{Lease: cur}
 	default:
+		// Every claim starts a new epoch, even by the same owner: whatever an earlier
+		// session of that owner still has in flight is fenced off.
 		cur.Owner = owner
 		cur.Epoch++
 	}

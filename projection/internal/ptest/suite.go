@@ -136,6 +136,7 @@ func CaughtUp[Tx any](ctx context.Context, t testing.TB, target projection.Targe
 // CheckModel compares a version of the read model with the fold of the log.
 func CheckModel[Tx any](ctx context.Context, t testing.TB, f Fixture[Tx], version int, skip func(int64) bool) {
 	t.Helper()
+	Settle(ctx, t, f.Store)
 	want, _, err := Fold(ctx, f.Store, skip)
 	if err != nil {
 		t.Fatalf("fold: %v", err)
@@ -191,6 +192,7 @@ func catchUpThenLive[Tx any](t *testing.T, f Fixture[Tx]) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	Settle(ctx, t, f.Store)
 	st, err := r.Status(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -199,11 +201,11 @@ func catchUpThenLive[Tx any](t *testing.T, f Fixture[Tx]) {
 		t.Fatalf("status before running: lag %d events, want 600", st.LagEvents)
 	}
 	stop := start(ctx, r)
-	_, last, _ := Fold(ctx, f.Store, nil)
+	_, last := settle(ctx, t, f.Store)
 	sig.WaitFor(t, "catch-up", CaughtUp(ctx, t, f.Target, "ledger", last))
 	CheckModel(ctx, t, f, 1, nil)
 	AppendDeposits(ctx, t, f.Store, "acct", 9, 120)
-	_, last, _ = Fold(ctx, f.Store, nil)
+	_, last = settle(ctx, t, f.Store)
 	sig.WaitFor(t, "live events", CaughtUp(ctx, t, f.Target, "ledger", last))
 	CheckModel(ctx, t, f, 1, nil)
 	st, err = r.Status(ctx)
@@ -236,7 +238,7 @@ func poison[Tx any](t *testing.T, f Fixture[Tx]) {
 		t.Fatal(err)
 	}
 	stop := start(ctx, r)
-	_, last, _ := Fold(ctx, f.Store, nil)
+	_, last := settle(ctx, t, f.Store)
 	sig.WaitFor(t, "catch-up past the poison event", CaughtUp(ctx, t, f.Target, "ledger", last))
 	if err := stop(); err != nil {
 		t.Fatal(err)
@@ -283,6 +285,7 @@ func halt[Tx any](t *testing.T, f Fixture[Tx]) {
 	if _, err := f.Store.Append(ctx, "acct-1", eventstore.Any, Deposit(1), Deposit(2), Deposit(PoisonAmount), Deposit(4)); err != nil {
 		t.Fatal(err)
 	}
+	Settle(ctx, t, f.Store)
 	h := &Ledger[Tx]{Model: f.Model}
 	r, err := projection.NewRunner(f.Store, f.Target, NewLedgerProjection[Tx]("ledger", h), quiet,
 		fastRetry(), projection.WithFailurePolicy(projection.Halt))
@@ -335,12 +338,12 @@ func twoRunners[Tx any](t *testing.T, f Fixture[Tx]) {
 	}
 	a, b := mk("a"), mk("b")
 	stopA := start(ctx, a)
-	_, last, _ := Fold(ctx, f.Store, nil)
+	_, last := settle(ctx, t, f.Store)
 	sig.WaitFor(t, "a to catch up", CaughtUp(ctx, t, f.Target, "ledger", last))
 	stopB := start(ctx, b)
 	defer stopB()
 	AppendDeposits(ctx, t, f.Store, "acct", 5, 100)
-	_, last, _ = Fold(ctx, f.Store, nil)
+	_, last = settle(ctx, t, f.Store)
 	sig.WaitFor(t, "the owner to apply new events", CaughtUp(ctx, t, f.Target, "ledger", last))
 	if _, ok := owners.Load("b"); ok {
 		t.Fatal("b applied events while a held the lease")
@@ -354,7 +357,7 @@ func twoRunners[Tx any](t *testing.T, f Fixture[Tx]) {
 		t.Fatal(err)
 	}
 	AppendDeposits(ctx, t, f.Store, "acct", 5, 100)
-	_, last, _ = Fold(ctx, f.Store, nil)
+	_, last = settle(ctx, t, f.Store)
 	sig.WaitFor(t, "b to take over", CaughtUp(ctx, t, f.Target, "ledger", last))
 	if _, ok := owners.Load("b"); !ok {
 		t.Fatal("b did not apply events after a stopped")
@@ -441,7 +444,7 @@ func fencing[Tx any](t *testing.T, f Fixture[Tx]) {
 	}
 	stopB := start(ctx, b)
 	defer stopB()
-	_, last, _ := Fold(ctx, f.Store, nil)
+	_, last := settle(ctx, t, f.Store)
 	sig.WaitFor(t, "b to take over from the frozen a", CaughtUp(ctx, t, f.Target, "ledger", last))
 	close(resume) // a wakes up and tries to commit its batch
 	select {
@@ -472,7 +475,7 @@ func rebuild[Tx any](t *testing.T, f Fixture[Tx]) {
 	}
 	stopLive := start(ctx, live)
 	defer stopLive()
-	_, last, _ := Fold(ctx, f.Store, nil)
+	_, last := settle(ctx, t, f.Store)
 	sig.WaitFor(t, "live catch-up", CaughtUp(ctx, t, f.Target, "ledger", last))
 
 	// Writers keep appending during the rebuild.
@@ -516,7 +519,7 @@ func rebuild[Tx any](t *testing.T, f Fixture[Tx]) {
 	if len(reports) == 0 || reports[len(reports)-1].Phase != "done" || reports[len(reports)-1].Done < 400 {
 		t.Fatalf("progress reports: %d, last %+v; want a final done report with at least 400 events", len(reports), reports)
 	}
-	_, last, _ = Fold(ctx, f.Store, nil)
+	_, last = settle(ctx, t, f.Store)
 	sig.WaitFor(t, "the live runner to follow the new version", func() bool {
 		c := Active(ctx, t, f.Target, "ledger")
 		return c.Version == 2 && !c.Position.Less(last)
@@ -543,7 +546,7 @@ func reset[Tx any](t *testing.T, f Fixture[Tx]) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, last, _ := Fold(ctx, f.Store, nil)
+	_, last := settle(ctx, t, f.Store)
 	stop := start(ctx, r)
 	sig.WaitFor(t, "catch-up", CaughtUp(ctx, t, f.Target, "ledger", last))
 	if err := stop(); err != nil {
@@ -604,7 +607,7 @@ func snapshot[Tx any](t *testing.T, f Fixture[Tx]) {
 		}
 		stop := start(ctx, r)
 		defer stop()
-		want, last, _ := Fold(ctx, f.Store, nil)
+		want, last := settle(ctx, t, f.Store)
 		sig.WaitFor(t, "the in-memory projection to catch up", func() bool {
 			var at eventstore.Position
 			st.View(func(_ *state, p eventstore.Position) { at = p })
@@ -627,6 +630,7 @@ func snapshot[Tx any](t *testing.T, f Fixture[Tx]) {
 	}
 	AppendDeposits(ctx, t, f.Store, "acct", 5, 40)
 	// Count the events after the snapshot: only those are applied on restart.
+	Settle(ctx, t, f.Store)
 	after := 0
 	for e, err := range f.Store.ReadAll(ctx, eventstore.ReadAllOptions{After: snap.Position, Types: []string{DepositedType}}) {
 		if err != nil {
@@ -648,4 +652,42 @@ func snapshot[Tx any](t *testing.T, f Fixture[Tx]) {
 	if got := h3.calls.Load(); got != 270 {
 		t.Fatalf("with a stale snapshot schema the projection applied %d events, want a full replay of 270", got)
 	}
+}
+
+// Settle waits until everything appended so far is visible to log readers: on PostgreSQL a
+// reader sees events only below the oldest running transaction, which may be another test's.
+// It appends a note (ignored by the projection) and waits until the head reaches it.
+func Settle(ctx context.Context, t testing.TB, s eventstore.Store) {
+	t.Helper()
+	res, err := s.Append(ctx, "settle", eventstore.Any, Note("settle"))
+	if err != nil {
+		t.Fatalf("append: %v", err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		h, err := s.Head(ctx)
+		if err != nil {
+			t.Fatalf("head: %v", err)
+		}
+		if !h.Less(res.Position) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("appended events did not become visible within a minute (head %s, want %s)", h, res.Position)
+		}
+		<-tick.C
+	}
+}
+
+// settle settles the store and folds the log.
+func settle(ctx context.Context, t testing.TB, s eventstore.Store) (map[string]Row, eventstore.Position) {
+	t.Helper()
+	Settle(ctx, t, s)
+	want, last, err := Fold(ctx, s, nil)
+	if err != nil {
+		t.Fatalf("fold: %v", err)
+	}
+	return want, last
 }
