@@ -91,6 +91,7 @@ type version struct {
 	fp     uint64
 	schema avro.Schema // the writer schema as parsed
 	read   avro.Schema // what payloads of this version are decoded with
+	adapt  step        // rewrites payloads before decoding with read; nil when not needed
 	err    error       // why this version cannot be decoded, if it cannot
 }
 
@@ -163,7 +164,7 @@ func (c *Codec) add(e Event) error {
 	ev.header[0], ev.header[1] = Magic0, Magic1
 	binary.LittleEndian.PutUint64(ev.header[2:], ev.latest.fp)
 	for _, v := range versions[:len(versions)-1] {
-		v.read, v.err = resolve(ev.latest.schema, v.schema)
+		v.read, v.adapt, v.err = resolve(ev.latest.schema, v.schema)
 		if v.err != nil {
 			v.err = fmt.Errorf("%w: %s version %d cannot be read as version %d: %v", ErrIncompatible, e.Type, v.number, ev.latest.number, v.err)
 		}
@@ -289,14 +290,37 @@ func (c *Codec) decode(v *version, body []byte, m eventstore.Message) (err error
 		r.Error = nil
 		c.readers.Put(r)
 	}()
+	if v.adapt != nil {
+		w := c.writers.Get().(*avro.Writer)
+		defer func() {
+			w.Reset(nil)
+			w.Error = nil
+			c.writers.Put(w)
+		}()
+		w.Reset(nil)
+		w.Error = nil
+		r.Reset(body)
+		r.Error = nil
+		v.adapt(r, w)
+		if err := c.checkEnd(v, r); err != nil {
+			return err
+		}
+		body = w.Buffer()
+	}
 	r.Reset(body)
 	r.Error = nil
 	r.ReadVal(v.read, m)
+	return c.checkEnd(v, r)
+}
+
+// checkEnd reports a read error, or bytes left after the event.
+func (c *Codec) checkEnd(v *version, r *avro.Reader) error {
 	if r.Error != nil {
 		return fmt.Errorf("%w: decode %s version %d: %v", ErrMalformed, v.event.typ, v.number, r.Error)
 	}
 	if r.Peek(); r.Error == nil {
 		return fmt.Errorf("%w: decode %s version %d: trailing bytes after the event", ErrMalformed, v.event.typ, v.number)
 	}
+	r.Error = nil
 	return nil
 }

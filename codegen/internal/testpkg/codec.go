@@ -43,7 +43,7 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 				},
 				Type: AllTypesType,
 				Versions: []avrocodec.Version{{
-					Fingerprint: 0xd7e3c271253c14de,
+					Fingerprint: 0x2cf1f1c8a177741c,
 					Number:      1,
 					Schema:      schemaAllTypesV1,
 				}},
@@ -91,6 +91,21 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 					Fingerprint: 0x25fffb238c36908a,
 					Number:      3,
 					Schema:      schemaEvolvingV3,
+				}},
+			},
+			{
+				New: func() eventstore.Message {
+					return new(Promoted)
+				},
+				Type: PromotedType,
+				Versions: []avrocodec.Version{{
+					Fingerprint: 0xbf1b6411c039638b,
+					Number:      1,
+					Schema:      schemaPromotedV1,
+				}, {
+					Fingerprint: 0xa2ffc0a66efbb13f,
+					Number:      2,
+					Schema:      schemaPromotedV2,
 				}},
 			},
 		},
@@ -160,4 +175,6 @@ const (
 	schemaEvolvingV1      = "{\"name\":\"test.Evolving\",\"doc\":\"An event that evolved from v1 to v3.\",\"type\":\"record\",\"fields\":[{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"amount\",\"type\":\"int\"},{\"name\":\"removed\",\"type\":\"string\"}]}"
 	schemaEvolvingV2      = "{\"name\":\"test.Evolving\",\"doc\":\"An event that evolved from v1 to v3.\",\"type\":\"record\",\"fields\":[{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"amount\",\"type\":\"long\"},{\"name\":\"currency\",\"type\":\"string\",\"default\":\"EUR\"},{\"name\":\"status\",\"type\":{\"name\":\"test.Status\",\"type\":\"enum\",\"symbols\":[\"OPEN\",\"CLOSED\"]},\"default\":\"OPEN\"}]}"
 	schemaEvolvingV3      = "{\"name\":\"test.Evolving\",\"doc\":\"An event that evolved from v1 to v3.\",\"type\":\"record\",\"fields\":[{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"amount\",\"type\":\"long\"},{\"name\":\"currency\",\"type\":\"string\",\"default\":\"EUR\"},{\"name\":\"status\",\"type\":{\"name\":\"test.Status\",\"type\":\"enum\",\"symbols\":[\"OPEN\",\"CLOSED\",\"UNKNOWN\"],\"default\":\"UNKNOWN\"},\"default\":\"OPEN\"},{\"name\":\"tags\",\"type\":{\"type\":\"array\",\"items\":\"string\"},\"default\":[\"new\"]},{\"name\":\"note\",\"type\":[\"null\",\"string\"],\"default\":null},{\"name\":\"origin\",\"type\":{\"name\":\"test.Origin\",\"type\":\"record\",\"fields\":[{\"name\":\"system\",\"type\":\"string\"},{\"name\":\"version\",\"type\":\"int\"}]},\"default\":{\"system\":\"legacy\",\"version\":1}}]}"
+	schemaPromotedV1      = "{\"name\":\"test.Promoted\",\"doc\":\"Fields that became unions: optional, sealed, nested in arrays and records.\",\"type\":\"record\",\"fields\":[{\"name\":\"name\",\"type\":\"string\"},{\"name\":\"kind\",\"type\":\"string\"},{\"name\":\"count\",\"type\":\"int\"},{\"name\":\"items\",\"type\":{\"type\":\"array\",\"items\":{\"name\":\"test.Item\",\"type\":\"record\",\"fields\":[{\"name\":\"sku\",\"type\":\"string\"},{\"name\":\"qty\",\"type\":\"int\"}]}}},{\"name\":\"labels\",\"type\":{\"type\":\"map\",\"values\":\"string\"}}]}"
+	schemaPromotedV2      = "{\"name\":\"test.Promoted\",\"doc\":\"Fields that became unions: optional, sealed, nested in arrays and records.\",\"type\":\"record\",\"fields\":[{\"name\":\"name\",\"type\":[\"null\",\"string\"],\"default\":null},{\"name\":\"kind\",\"type\":[\"string\",\"long\"]},{\"name\":\"count\",\"type\":[\"null\",\"long\"],\"default\":null},{\"name\":\"items\",\"type\":{\"type\":\"array\",\"items\":{\"name\":\"test.Item\",\"type\":\"record\",\"fields\":[{\"name\":\"sku\",\"type\":\"string\"},{\"name\":\"qty\",\"type\":[\"null\",\"int\"],\"default\":null}]}}},{\"name\":\"labels\",\"type\":{\"type\":\"map\",\"values\":[\"null\",\"string\"]}}]}"
 )

@@ -285,3 +285,28 @@ func benchEvent() *BenchEvent {
 		Channel: "web",
 	}
 }
+
+// TestFieldsBecomeUnions decodes a v1 payload whose fields later became unions (optional
+// or sealed), directly, inside an array of records and as map values.
+func TestFieldsBecomeUnions(t *testing.T) {
+	t.Parallel()
+	codec := NewCodec()
+	v1 := payload(t, schemaPromotedV1, fp(schemaPromotedV1), map[string]any{
+		"name": "n", "kind": "k", "count": 7,
+		"items":  []any{map[string]any{"sku": "a", "qty": 1}, map[string]any{"sku": "b", "qty": 2}},
+		"labels": map[string]any{"x": "y"},
+	})
+	got, err := codec.Unmarshal(PromotedType, v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, two, seven := int32(1), int32(2), int64(7)
+	want := &Promoted{
+		Name: str("n"), Kind: &PromotedKind{Value: PromotedKindString("k")}, Count: &seven,
+		Items:  []Item{{SKU: "a", Qty: &one}, {SKU: "b", Qty: &two}},
+		Labels: map[string]*string{"x": str("y")},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("decoded %+v, want %+v", got, want)
+	}
+}

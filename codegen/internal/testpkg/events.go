@@ -19,11 +19,12 @@ const (
 	BenchEventType    = "test.BenchEvent"
 	DepositedType     = "test.Deposited"
 	EvolvingType      = "test.Evolving"
+	PromotedType      = "test.Promoted"
 )
 
 // EventTypes lists every event type of the package, sorted.
 func EventTypes() []string {
-	return []string{AccountOpenedType, AllTypesType, BenchEventType, DepositedType, EvolvingType}
+	return []string{AccountOpenedType, AllTypesType, BenchEventType, DepositedType, EvolvingType, PromotedType}
 }
 
 // AccountOpened is the event test.AccountOpened (schema version 1).
@@ -172,6 +173,12 @@ func (*Evolving) EventType() string {
 // Hash is the Avro fixed test.Hash of 4 bytes.
 type Hash [4]byte
 
+// Item is the Avro record test.Item.
+type Item struct {
+	SKU string `avro:"sku" json:"sku"`
+	Qty *int32 `avro:"qty" json:"qty"`
+}
+
 // Money is the Avro record test.types.Money.
 //
 // An amount in a currency.
@@ -192,6 +199,22 @@ type Node struct {
 type Origin struct {
 	System  string `avro:"system" json:"system"`
 	Version int32  `avro:"version" json:"version"`
+}
+
+// Promoted is the event test.Promoted (schema version 2).
+//
+// Fields that became unions: optional, sealed, nested in arrays and records.
+type Promoted struct {
+	Name   *string            `avro:"name" json:"name"`
+	Kind   *PromotedKind      `avro:"kind" json:"kind"`
+	Count  *int64             `avro:"count" json:"count"`
+	Items  []Item             `avro:"items" json:"items"`
+	Labels map[string]*string `avro:"labels" json:"labels"`
+}
+
+// EventType implements eventstore.Message.
+func (*Promoted) EventType() string {
+	return PromotedType
 }
 
 // Status is the Avro enum test.Status.
@@ -385,4 +408,52 @@ func (u *AllTypesWhen) FromAny(payload any) error {
 		return nil
 	}
 	return fmt.Errorf("AllTypesWhen: cannot hold a value of type %T", payload)
+}
+
+// PromotedKind holds a value of the Avro union [string, long] of field kind of test.Promoted. Value is one of PromotedKindString, PromotedKindLong.
+type PromotedKind struct {
+	Value PromotedKindValue
+}
+
+// PromotedKindValue is implemented by the branches of PromotedKind only: PromotedKindString, PromotedKindLong.
+type PromotedKindValue interface {
+	isPromotedKind()
+}
+
+// PromotedKindString is the string branch of PromotedKind; convert with PromotedKindString(v).
+type PromotedKindString string
+
+func (PromotedKindString) isPromotedKind() {}
+
+// PromotedKindLong is the long branch of PromotedKind; convert with PromotedKindLong(v).
+type PromotedKindLong int64
+
+func (PromotedKindLong) isPromotedKind() {}
+
+// ToAny implements avro.UnionConverter (encoding).
+func (u *PromotedKind) ToAny() (any, error) {
+	switch v := u.Value.(type) {
+	case PromotedKindString:
+		x := (string)(v)
+		return &x, nil
+	case PromotedKindLong:
+		x := (int64)(v)
+		return &x, nil
+	case nil:
+		return nil, errors.New("PromotedKind has no Value: set one of PromotedKindString, PromotedKindLong")
+	}
+	return nil, fmt.Errorf("PromotedKind: unexpected value of type %T", u.Value)
+}
+
+// FromAny implements avro.UnionConverter (decoding).
+func (u *PromotedKind) FromAny(payload any) error {
+	switch v := payload.(type) {
+	case string:
+		u.Value = PromotedKindString(v)
+		return nil
+	case int64:
+		u.Value = PromotedKindLong(v)
+		return nil
+	}
+	return fmt.Errorf("PromotedKind: cannot hold a value of type %T", payload)
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package avrocodec_test
+
+const raceEnabled = false
