@@ -251,11 +251,20 @@ func (r *ConfluentRegistry) Schemas(ctx context.Context, subject string) ([]Regi
 // same schema again returns the existing version.
 func (r *ConfluentRegistry) Register(ctx context.Context, subject, schema string) (RegisteredSchema, error) {
 	s := sr.Schema{Schema: schema, Type: sr.TypeAvro}
-	var ss sr.SubjectSchema
-	err := r.do(ctx, "register", subject, func() (err error) {
+	err := r.do(ctx, "register", subject, func() error {
 		// Retrying a registration whose answer was lost is safe: the
-		// registry returns the existing version for an identical schema.
-		ss, err = r.client.CreateSchema(ctx, subject, s)
+		// registry returns the existing ID for an identical schema.
+		_, err := r.client.RegisterSchema(ctx, subject, s, -1, -1)
+		return err
+	})
+	if err != nil {
+		return RegisteredSchema{}, err
+	}
+	// POST /subjects/{subject} is the lookup every compatible registry
+	// offers; it gives the version the schema got.
+	var ss sr.SubjectSchema
+	err = r.do(ctx, "look up", subject, func() (err error) {
+		ss, err = r.client.LookupSchema(ctx, subject, s)
 		return err
 	})
 	if err != nil {
