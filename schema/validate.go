@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -228,6 +229,9 @@ func (v *validator) complex(path string, n map[string]any, ns string) {
 		// {"type": {...}} or {"type": [...]} wraps another schema.
 		v.schema(path+".type", rawType, ns)
 		return
+	}
+	if lt, has := n["logicalType"]; has {
+		v.logicalType(path, t, lt, n)
 	}
 	switch t {
 	case "record", "error":
@@ -551,4 +555,67 @@ func describe(s any) string {
 		return "union"
 	}
 	return jsonKind(s)
+}
+
+// logicalTypeBase lists the underlying types each known logical type
+// accepts. Avro readers silently ignore a logical type on any other type,
+// which in a contract is always a mistake.
+var logicalTypeBase = map[string][]string{
+	"decimal":                {"bytes", "fixed"},
+	"uuid":                   {"string", "fixed"},
+	"date":                   {"int"},
+	"time-millis":            {"int"},
+	"time-micros":            {"long"},
+	"timestamp-millis":       {"long"},
+	"timestamp-micros":       {"long"},
+	"timestamp-nanos":        {"long"},
+	"local-timestamp-millis": {"long"},
+	"local-timestamp-micros": {"long"},
+	"local-timestamp-nanos":  {"long"},
+	"duration":               {"fixed"},
+}
+
+func (v *validator) logicalType(path, t string, raw any, n map[string]any) {
+	lt, ok := raw.(string)
+	if !ok {
+		v.add(path+".logicalType", "logicalType must be a string, found %s", jsonKind(raw))
+		return
+	}
+	bases, known := logicalTypeBase[lt]
+	if !known {
+		return // unknown logical types are ignored by Avro, by design
+	}
+	if !slices.Contains(bases, t) {
+		v.add(path+".logicalType", "logical type %s applies to %s, not %s; Avro would silently ignore it", lt, strings.Join(bases, " or "), t)
+		return
+	}
+	size, _ := intValue(n["size"])
+	switch lt {
+	case "duration":
+		if size != 12 {
+			v.add(path+".size", "a duration is a fixed of size 12, found %d", size)
+		}
+	case "uuid":
+		if t == "fixed" && size != 16 {
+			v.add(path+".size", "a uuid fixed has size 16, found %d", size)
+		}
+	case "decimal":
+		prec, ok := intValue(n["precision"])
+		if !ok || prec <= 0 {
+			v.add(path+".precision", "a decimal needs \"precision\", a positive integer, found %s; without it Avro ignores the logical type", jsonValue(n["precision"]))
+			return
+		}
+		if raw, has := n["scale"]; has {
+			if sc, ok := intValue(raw); !ok || sc < 0 || sc > prec {
+				v.add(path+".scale", "a decimal's scale must be an integer from 0 to its precision (%d), found %s", prec, jsonValue(raw))
+				return
+			}
+		}
+		if t == "fixed" && size > 0 {
+			max := int64(math.Floor(math.Log10(math.Pow(2, 8*float64(size)-1) - 1)))
+			if prec > max {
+				v.add(path+".precision", "a fixed of size %d holds at most %d decimal digits, found precision %d", size, max, prec)
+			}
+		}
+	}
 }

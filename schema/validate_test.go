@@ -68,6 +68,14 @@ func TestValidateSchemaTable(t *testing.T) {
 		{"redefined", `{"type":"record","name":"R","fields":[{"name":"a","type":{"type":"enum","name":"R","symbols":["X"]}}]}`, "$.fields[0].type.name", "defined twice"},
 		{"type as word", `{"type":"record","name":"R","fields":[{"name":"a","type":"record"}]}`, "$.fields[0].type", "written as objects"},
 		{"trailing data", `"int" "long"`, "", "extra data"},
+		{"logical type on wrong base", `{"type":"int","logicalType":"timestamp-millis"}`, "$.logicalType", "applies to long"},
+		{"decimal without precision", `{"type":"bytes","logicalType":"decimal"}`, "$.precision", "positive integer"},
+		{"decimal scale above precision", `{"type":"bytes","logicalType":"decimal","precision":2,"scale":3}`, "$.scale", "from 0 to its precision"},
+		{"decimal too wide for fixed", `{"type":"fixed","name":"D","size":8,"logicalType":"decimal","precision":19}`, "$.precision", "at most 18"},
+		{"valid decimal fixed", `{"type":"fixed","name":"D","size":8,"logicalType":"decimal","precision":18,"scale":2}`, "", ""},
+		{"duration size", `{"type":"fixed","name":"D","size":8,"logicalType":"duration"}`, "$.size", "size 12"},
+		{"unknown logical type ignored", `{"type":"string","logicalType":"color"}`, "", ""},
+		{"valid timestamp", `{"type":"long","logicalType":"timestamp-micros"}`, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
