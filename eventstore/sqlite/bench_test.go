@@ -3,10 +3,8 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,38 +15,56 @@ import (
 
 	"github.com/esgen/esgen/eventstore"
 	"github.com/esgen/esgen/eventstore/sqlite"
+	"github.com/esgen/esgen/eventstore/storetest"
 )
 
-// Every store benchmark runs beside a raw database/sql baseline on the same file: the raw
-// writer opens its own connection with the same settings (WAL, synchronous=FULL) and
-// INSERTs into raw_events, a table identical to events, with one prepared INSERT per event
-// in one transaction and no version checks; raw readers SELECT from events itself. The raw
-// sub-benchmark runs first and the store's reports ratio_to_raw, its events/s over raw's.
+// BenchmarkStore runs the benchmarks every backend shares, so the figures compare with the
+// memory, PostgreSQL and EventStoreDB stores.
+func BenchmarkStore(b *testing.B) {
+	storetest.Bench(b, func(t testing.TB) eventstore.Store {
+		st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "bench.db"), sqlite.WithMigrate())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	})
+}
 
-const benchData = `{"order_id":"order-000042","customer":"c-1234","lines":[{"sku":"A-1","qty":2,"price":1999}]}`
-
-var benchMeta = eventstore.Metadata{CorrelationID: "c6a1f4f0-3f0e-4a57-9d55-3c2a1d9a3e11", Headers: map[string]string{"tenant": "acme"}}
-
-func benchEvents(n int) []eventstore.EventData {
-	out := make([]eventstore.EventData, n)
-	for i := range out {
-		out[i] = eventstore.EventData{Type: "orders.OrderPlaced", Data: []byte(benchData), Metadata: benchMeta}
+// BenchmarkVsRaw runs the same workloads as BenchmarkStore (same events, from
+// storetest.BenchEvent) beside a raw database/sql baseline on the same file, in the same
+// run. The raw writer opens its own connection with the same settings (WAL, the same
+// synchronous mode) and INSERTs into raw_events, a table identical to events, with one
+// prepared INSERT per event in one transaction: no version check, no streams row, no
+// idempotency, no validation. Raw readers SELECT the same columns from events with one
+// query and no decoding. The raw sub-benchmark runs first; the store's then reports
+// ratio_to_raw, its events/s over raw's.
+func BenchmarkVsRaw(b *testing.B) {
+	for _, n := range []int{1, 10, 100} {
+		b.Run(fmt.Sprintf("Append/events=%d", n), func(b *testing.B) { benchAppend(b, sqlite.SynchronousFull, n) })
 	}
-	return out
+	b.Run("Append/events=100/sync=NORMAL", func(b *testing.B) { benchAppend(b, sqlite.SynchronousNormal, 100) })
+	for _, streams := range []int{1, 1000} {
+		b.Run(fmt.Sprintf("ConcurrentAppend/streams=%d/goroutines=8", streams), func(b *testing.B) { benchConcurrent(b, streams, 8) })
+	}
+	b.Run("ReadStream/events=10000", func(b *testing.B) { benchReadStream(b, 10_000) })
+	logSize := 100_000
+	if testing.Short() {
+		logSize = 10_000
+	}
+	b.Run(fmt.Sprintf("ReadAll/events=%d", logSize), func(b *testing.B) { benchReadAll(b, logSize) })
 }
 
 // benchEnv is a store and a raw connection on the same file.
 type benchEnv struct {
-	st         *sqlite.Store
-	raw        *sql.DB
-	path       string
-	rawHeaders string
+	st  *sqlite.Store
+	raw *sql.DB
 }
 
-func newBenchEnv(b *testing.B) *benchEnv {
+func newBenchEnv(b *testing.B, sync sqlite.Synchronous) *benchEnv {
 	b.Helper()
 	path := filepath.Join(b.TempDir(), "bench.db")
-	st, err := sqlite.Open(context.Background(), path, sqlite.WithMigrate())
+	st, err := sqlite.Open(context.Background(), path, sqlite.WithMigrate(), sqlite.WithSynchronous(sync))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -64,35 +80,42 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	if err != nil {
 		b.Fatal(err)
 	}
-	raw, err := sql.Open("sqlite", "file://"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(5000)&_txlock=immediate")
+	raw, err := sql.Open("sqlite", "file://"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous("+sync.String()+")&_pragma=busy_timeout(5000)&_txlock=immediate")
 	if err != nil {
 		b.Fatal(err)
 	}
 	raw.SetMaxOpenConns(1)
 	b.Cleanup(func() { raw.Close() })
-	headers, _ := json.Marshal(benchMeta.Headers)
-	return &benchEnv{st: st, raw: raw, path: path, rawHeaders: string(headers)}
+	return &benchEnv{st: st, raw: raw}
 }
 
-// rawAppend inserts n events for stream from version from+1 in one transaction.
-func (e *benchEnv) rawAppend(ctx context.Context, stream string, from uint64, n int) error {
+// rawAppend inserts events for stream from version from+1 in one transaction.
+func (e *benchEnv) rawAppend(ctx context.Context, stream string, from uint64, events []eventstore.EventData) error {
 	tx, err := e.raw.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO raw_events (stream_id, version, event_id, type, data, recorded_at, correlation_id, headers) VALUES (?,?,?,?,?,?,?,?)`)
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO raw_events (stream_id, version, event_id, type, data, recorded_at, correlation_id, causation_id) VALUES (?,?,?,?,?,?,?,?)`)
 	if err != nil {
 		return err
 	}
 	now := time.Now().UnixNano()
-	for i := range n {
+	for i, ev := range events {
 		id := uuid.Must(uuid.NewV7())
-		if _, err := ins.ExecContext(ctx, stream, int64(from)+int64(i)+1, id[:], "orders.OrderPlaced", []byte(benchData), now, benchMeta.CorrelationID, e.rawHeaders); err != nil {
+		if _, err := ins.ExecContext(ctx, stream, int64(from)+int64(i)+1, id[:], ev.Type, ev.Data, now, ev.Metadata.CorrelationID, ev.Metadata.CausationID); err != nil {
 			return err
 		}
 	}
 	return tx.Commit()
+}
+
+func batch(n int) []eventstore.EventData {
+	out := make([]eventstore.EventData, n)
+	for i := range out {
+		out[i] = storetest.BenchEvent(i)
+	}
+	return out
 }
 
 func reportRate(b *testing.B, events int) float64 {
@@ -107,99 +130,114 @@ func reportRatio(b *testing.B, rate, raw float64) {
 	}
 }
 
-// BenchmarkAppend appends 1, 10 and 100 events per call to an existing stream with an
-// exact expected version.
-func BenchmarkAppend(b *testing.B) {
-	for _, size := range []int{1, 10, 100} {
-		b.Run(fmt.Sprintf("events=%d", size), func(b *testing.B) {
-			env := newBenchEnv(b)
-			ctx := context.Background()
-			var raw float64
-			b.Run("raw", func(b *testing.B) {
-				stream := fmt.Sprintf("raw-%d", b.N)
-				for i := range b.N {
-					if err := env.rawAppend(ctx, stream, uint64(i*size), size); err != nil {
-						b.Fatal(err)
-					}
-				}
-				raw = reportRate(b, b.N*size)
-			})
-			b.Run("store", func(b *testing.B) {
-				stream := fmt.Sprintf("s-%d", b.N)
-				res, err := env.st.Append(ctx, stream, eventstore.NoStream, benchEvents(1)...)
-				if err != nil {
-					b.Fatal(err)
-				}
-				v := res.LastVersion
-				b.ResetTimer()
-				for range b.N {
-					res, err := env.st.Append(ctx, stream, eventstore.Exactly(v), benchEvents(size)...)
-					if err != nil {
-						b.Fatal(err)
-					}
-					v = res.LastVersion
-				}
-				reportRatio(b, reportRate(b, b.N*size), raw)
-			})
-		})
-	}
-}
-
-// BenchmarkAppendConcurrent appends one event per call from 8 goroutines, to one hot
-// stream or spread over 1,000 streams.
-func BenchmarkAppendConcurrent(b *testing.B) {
-	for _, streams := range []int{1, 1000} {
-		b.Run(fmt.Sprintf("streams=%d", streams), func(b *testing.B) {
-			env := newBenchEnv(b)
-			ctx := context.Background()
-			var raw float64
-			run := func(b *testing.B, appendOne func(stream string, v uint64) error) {
-				var next atomic.Uint64
-				var mu sync.Mutex
-				vers := make(map[string]uint64)
-				b.SetParallelism(max(1, 8/max(1, runtimeProcs())))
-				b.RunParallel(func(pb *testing.PB) {
-					for pb.Next() {
-						stream := fmt.Sprintf("c-%d-%d", b.N, next.Add(1)%uint64(streams))
-						mu.Lock()
-						vers[stream]++
-						v := vers[stream] - 1
-						mu.Unlock()
-						if err := appendOne(stream, v); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				})
+// benchAppend appends n events per call, round robin over storetest.BenchStreams existing
+// streams, with an exact expected version.
+func benchAppend(b *testing.B, sync sqlite.Synchronous, n int) {
+	env := newBenchEnv(b, sync)
+	ctx := context.Background()
+	events := batch(n)
+	var raw float64
+	b.Run("raw", func(b *testing.B) {
+		versions := make([]uint64, storetest.BenchStreams)
+		prefix := "raw-" + uuid.NewString()
+		i := 0
+		for b.Loop() {
+			s := i % len(versions)
+			i++
+			if err := env.rawAppend(ctx, fmt.Sprintf("%s-%d", prefix, s), versions[s], events); err != nil {
+				b.Fatal(err)
 			}
-			b.Run("raw", func(b *testing.B) {
-				run(b, func(stream string, _ uint64) error {
-					// Versions are not checked by raw; make them unique per call.
-					return env.rawAppend(ctx, stream, uint64(time.Now().UnixNano()), 1)
-				})
-				raw = reportRate(b, b.N)
-			})
-			b.Run("store", func(b *testing.B) {
-				run(b, func(stream string, _ uint64) error {
-					_, err := env.st.Append(ctx, stream, eventstore.Any, benchEvents(1)...)
-					return err
-				})
-				reportRatio(b, reportRate(b, b.N), raw)
-			})
-		})
-	}
+			versions[s] += uint64(n)
+		}
+		raw = reportRate(b, i*n)
+	})
+	b.Run("store", func(b *testing.B) {
+		versions := make([]uint64, storetest.BenchStreams)
+		prefix := "s-" + uuid.NewString()
+		for s := range versions {
+			res, err := env.st.Append(ctx, fmt.Sprintf("%s-%d", prefix, s), eventstore.NoStream, storetest.BenchEvent(s))
+			if err != nil {
+				b.Fatal(err)
+			}
+			versions[s] = res.LastVersion
+		}
+		i := 0
+		for b.Loop() {
+			s := i % len(versions)
+			i++
+			res, err := env.st.Append(ctx, fmt.Sprintf("%s-%d", prefix, s), eventstore.Exactly(versions[s]), events...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			versions[s] = res.LastVersion
+		}
+		reportRatio(b, reportRate(b, i*n), raw)
+	})
 }
 
-// fill appends n events to stream in batches of 100.
-func fill(b *testing.B, st *sqlite.Store, stream string, n int) {
+// benchConcurrent appends one event per call with expected version Any from goroutines
+// goroutines to streams streams.
+func benchConcurrent(b *testing.B, streams, goroutines int) {
+	env := newBenchEnv(b, sqlite.SynchronousFull)
+	ctx := context.Background()
+	run := func(b *testing.B, appendOne func(i int, stream string) error) {
+		prefix := uuid.NewString()
+		var next atomic.Int64
+		var failed atomic.Pointer[error]
+		var wg sync.WaitGroup
+		b.ResetTimer()
+		for range goroutines {
+			wg.Go(func() {
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= b.N || failed.Load() != nil {
+						return
+					}
+					if err := appendOne(i, fmt.Sprintf("%s-%d", prefix, i%streams)); err != nil {
+						failed.CompareAndSwap(nil, &err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		b.StopTimer()
+		if err := failed.Load(); err != nil {
+			b.Fatal(*err)
+		}
+	}
+	var raw float64
+	b.Run("raw", func(b *testing.B) {
+		run(b, func(i int, stream string) error {
+			// Raw checks no versions; i keeps (stream, version) unique.
+			return env.rawAppend(ctx, stream, uint64(i), []eventstore.EventData{storetest.BenchEvent(i)})
+		})
+		raw = reportRate(b, b.N)
+	})
+	b.Run("store", func(b *testing.B) {
+		run(b, func(i int, stream string) error {
+			_, err := env.st.Append(ctx, stream, eventstore.Any, storetest.BenchEvent(i))
+			return err
+		})
+		reportRatio(b, reportRate(b, b.N), raw)
+	})
+}
+
+// fill appends n events spread over streams streams named prefix-i, 1,000 per append.
+func fill(b *testing.B, st *sqlite.Store, prefix string, streams, n int) {
 	b.Helper()
 	ctx := context.Background()
-	for done := 0; done < n; done += 100 {
-		if _, err := st.Append(ctx, stream, eventstore.Any, benchEvents(min(100, n-done))...); err != nil {
-			b.Fatal(err)
+	per := n / streams
+	for s := range streams {
+		for done := 0; done < per; done += 1000 {
+			if _, err := st.Append(ctx, fmt.Sprintf("%s-%d", prefix, s), eventstore.Any, batch(min(1000, per-done))...); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 }
+
+const selectColumns = `SELECT position, stream_id, version, event_id, type, data, recorded_at, correlation_id, causation_id, trace_parent, trace_state, schema_fingerprint, headers FROM events`
 
 // rawRead runs a plain SELECT of the event columns and scans every row.
 func rawRead(ctx context.Context, db *sql.DB, q string, args ...any) (int, error) {
@@ -227,74 +265,69 @@ func rawRead(ctx context.Context, db *sql.DB, q string, args ...any) (int, error
 	return n, rows.Err()
 }
 
-const selectColumns = `SELECT position, stream_id, version, event_id, type, data, recorded_at, correlation_id, causation_id, trace_parent, trace_state, schema_fingerprint, headers FROM events`
-
-// BenchmarkReadStream reads a 10,000-event stream from start to end.
-func BenchmarkReadStream(b *testing.B) {
-	const n = 10_000
-	env := newBenchEnv(b)
-	fill(b, env.st, "long", n)
-	ctx := context.Background()
-	var raw float64
-	b.Run("raw", func(b *testing.B) {
-		for range b.N {
-			got, err := rawRead(ctx, env.raw, selectColumns+` WHERE stream_id = ? ORDER BY version`, "long")
-			if err != nil || got != n {
-				b.Fatalf("read %d events, %v", got, err)
-			}
+func count(b *testing.B, seq func(func(eventstore.Event, error) bool)) int {
+	n := 0
+	for _, err := range seq {
+		if err != nil {
+			b.Fatal(err)
 		}
-		raw = reportRate(b, b.N*n)
-	})
-	b.Run("store", func(b *testing.B) {
-		for range b.N {
-			got := 0
-			for _, err := range env.st.ReadStream(ctx, "long", eventstore.ReadStreamOptions{}) {
-				if err != nil {
-					b.Fatal(err)
-				}
-				got++
-			}
-			if got != n {
-				b.Fatalf("read %d events", got)
-			}
-		}
-		reportRatio(b, reportRate(b, b.N*n), raw)
-	})
-}
-
-// BenchmarkReadAll reads a 50,000-event global log (500 streams) from the start.
-func BenchmarkReadAll(b *testing.B) {
-	const n = 50_000
-	env := newBenchEnv(b)
-	for i := range 500 {
-		fill(b, env.st, fmt.Sprintf("order-%d", i), n/500)
+		n++
 	}
+	return n
+}
+
+// benchReadStream reads a whole stream of n events forward.
+func benchReadStream(b *testing.B, n int) {
+	env := newBenchEnv(b, sqlite.SynchronousFull)
+	fill(b, env.st, "long", 1, n)
 	ctx := context.Background()
 	var raw float64
 	b.Run("raw", func(b *testing.B) {
-		for range b.N {
-			got, err := rawRead(ctx, env.raw, selectColumns+` ORDER BY position`)
-			if err != nil || got != n {
+		reads := 0
+		for b.Loop() {
+			if got, err := rawRead(ctx, env.raw, selectColumns+` WHERE stream_id = ? ORDER BY version`, "long-0"); err != nil || got != n {
 				b.Fatalf("read %d events, %v", got, err)
 			}
+			reads++
 		}
-		raw = reportRate(b, b.N*n)
+		raw = reportRate(b, reads*n)
 	})
 	b.Run("store", func(b *testing.B) {
-		for range b.N {
-			got := 0
-			for _, err := range env.st.ReadAll(ctx, eventstore.ReadAllOptions{}) {
-				if err != nil {
-					b.Fatal(err)
-				}
-				got++
-			}
-			if got != n {
+		reads := 0
+		for b.Loop() {
+			if got := count(b, env.st.ReadStream(ctx, "long-0", eventstore.ReadStreamOptions{})); got != n {
 				b.Fatalf("read %d events", got)
 			}
+			reads++
 		}
-		reportRatio(b, reportRate(b, b.N*n), raw)
+		reportRatio(b, reportRate(b, reads*n), raw)
 	})
 }
 
-func runtimeProcs() int { return runtime.GOMAXPROCS(0) }
+// benchReadAll reads a global log of n events over 100 streams from the start.
+func benchReadAll(b *testing.B, n int) {
+	env := newBenchEnv(b, sqlite.SynchronousFull)
+	fill(b, env.st, "log", 100, n)
+	ctx := context.Background()
+	var raw float64
+	b.Run("raw", func(b *testing.B) {
+		reads := 0
+		for b.Loop() {
+			if got, err := rawRead(ctx, env.raw, selectColumns+` ORDER BY position`); err != nil || got != n {
+				b.Fatalf("read %d events, %v", got, err)
+			}
+			reads++
+		}
+		raw = reportRate(b, reads*n)
+	})
+	b.Run("store", func(b *testing.B) {
+		reads := 0
+		for b.Loop() {
+			if got := count(b, env.st.ReadAll(ctx, eventstore.ReadAllOptions{})); got != n {
+				b.Fatalf("read %d events", got)
+			}
+			reads++
+		}
+		reportRatio(b, reportRate(b, reads*n), raw)
+	})
+}
