@@ -261,7 +261,11 @@ func TestPushPullAndCheckRegistry(t *testing.T) {
 	// Pull into a fresh project writes every version.
 	fresh := filepath.Join(t.TempDir(), "esgen.yaml")
 	write(t, fresh, "registry: {url: "+fake.URL()+"}\n")
-	code, out, errs := runEnv(t, nil, "pull", "--config", fresh)
+	code, out, errs := runEnv(t, nil, "pull", "--config", fresh, "--dry-run")
+	if code != ExitOK || !strings.Contains(out, "3 files to write") || fileExists(filepath.Join(filepath.Dir(fresh), "contracts")) {
+		t.Fatalf("dry-run pull: %d %s %s", code, out, errs)
+	}
+	code, out, errs = runEnv(t, nil, "pull", "--config", fresh)
 	if code != ExitOK || !strings.Contains(out, "3 files written") {
 		t.Fatalf("fresh pull: %d %s %s", code, out, errs)
 	}

@@ -91,5 +91,9 @@ func writePullText(w io.Writer, rep pullReport) {
 			fmt.Fprintf(w, "differs  %s: %s\n", s.File, s.Message)
 		}
 	}
-	fmt.Fprintf(w, "%s written, %s unchanged, %s\n", plural(wrote, "file", "files"), plural(same, "file", "files"), plural(conflicts, "conflict", "conflicts"))
+	written := "written"
+	if rep.DryRun {
+		written = "to write"
+	}
+	fmt.Fprintf(w, "%s %s, %s unchanged, %s\n", plural(wrote, "file", "files"), written, plural(same, "file", "files"), plural(conflicts, "conflict", "conflicts"))
 }
