@@ -21,9 +21,9 @@ type Registry interface {
 	// and nothing is added.
 	Register(ctx context.Context, subject, schema string) (RegisteredSchema, error)
 	// CheckCompatibility asks the registry's own verdict on schema against
-	// the subject's versions at the subject's configured level. ok is false
-	// when the registry has no verdict to give (supported=false).
-	CheckCompatibility(ctx context.Context, subject, schema string) (verdict RegistryVerdict, err error)
+	// the subject's versions at the subject's configured level. The
+	// verdict's Supported is false when the registry has none to give.
+	CheckCompatibility(ctx context.Context, subject, schema string) (RegistryVerdict, error)
 }
 
 // RegisteredSchema is one version of a subject in a registry.
