@@ -334,11 +334,29 @@ func cleanAvroError(err error) string {
 // names the document in problems. Invalid input gives a *LoadError with
 // every problem found.
 func ParseSchema(file string, raw []byte) (avro.Schema, error) {
-	if ps, _ := validateSchema(file, raw, nil); len(ps) > 0 {
+	return parseWith(file, raw, nil, &avro.SchemaCache{})
+}
+
+// ParseSchemaWithTypes is ParseSchema for a document that may refer to the
+// shared named types of typesDir (a contracts directory's _types folder).
+func ParseSchemaWithTypes(file string, raw []byte, typesDir string) (avro.Schema, error) {
+	l := &loader{fs: osFS{}, types: &avro.SchemaCache{}, typeDefs: map[string]namedDef{}}
+	l.loadTypes(typesDir)
+	if len(l.problems) > 0 {
+		sortProblems(l.problems)
+		return nil, &LoadError{Problems: l.problems}
+	}
+	cache := &avro.SchemaCache{}
+	cache.AddAll(l.types)
+	return parseWith(file, raw, l.typeDefs, cache)
+}
+
+func parseWith(file string, raw []byte, known map[string]namedDef, cache *avro.SchemaCache) (avro.Schema, error) {
+	if ps, _ := validateSchema(file, raw, known); len(ps) > 0 {
 		sortProblems(ps)
 		return nil, &LoadError{Problems: ps}
 	}
-	s, err := avro.ParseBytesWithCache(raw, "", &avro.SchemaCache{})
+	s, err := avro.ParseBytesWithCache(raw, "", cache)
 	if err != nil {
 		return nil, &LoadError{Problems: []Problem{{File: file, Message: cleanAvroError(err)}}}
 	}

@@ -123,6 +123,8 @@ func TestCompat(t *testing.T) {
 		{"one file", []string{"compat", "--level", "BACKWARD", v1}, ExitUsage, "", "at least two"},
 		{"bad format", []string{"compat", "--format", "xml", v1, v2}, ExitUsage, "", "--format"},
 		{"help", []string{"compat", "--help"}, ExitOK, "FILE... NEW", ""},
+		{"shared types", []string{"compat", "--types", "../../schema/testdata/contracts/ok/_types", "../../schema/testdata/contracts/ok/OrderCreated/v1.avsc", "../../schema/testdata/contracts/ok/OrderCreated/v2.avsc"}, ExitOK, "compatible", ""},
+		{"shared types missing", []string{"compat", "../../schema/testdata/contracts/ok/OrderCreated/v1.avsc", "../../schema/testdata/contracts/ok/OrderCreated/v2.avsc"}, ExitUsage, "", `unknown type "orders.types.Money"`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()

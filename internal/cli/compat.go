@@ -24,7 +24,7 @@ type compatFinding struct {
 }
 
 func newCompatCmd() *cobra.Command {
-	var level, format string
+	var level, format, types string
 	cmd := &cobra.Command{
 		Use:   "compat --level LEVEL FILE... NEW",
 		Short: "Check whether a new Avro schema is compatible with earlier ones",
@@ -40,7 +40,8 @@ the others against the last earlier file only.
 Exit status: 0 compatible, 1 incompatible (report on stdout), 2 usage error or
 invalid schema (message on stderr).`,
 		Example: `  esgen compat --level BACKWARD v1.avsc v2.avsc
-  esgen compat --level FULL_TRANSITIVE --format json v1.avsc v2.avsc v3.avsc`,
+  esgen compat --level FULL_TRANSITIVE --format json v1.avsc v2.avsc v3.avsc
+  esgen compat --types contracts/_types contracts/OrderCreated/v1.avsc new.avsc`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) < 2 {
 				return usageErrorf("compat needs at least two schema files (earlier versions, then the new one), found %d (see --help)", len(args))
@@ -59,7 +60,7 @@ invalid schema (message on stderr).`,
 			schemas := make([]avro.Schema, len(args))
 			var problems []string
 			for i, file := range args {
-				s, ps, err := parseSchemaFile(file)
+				s, ps, err := parseSchemaFile(file, types)
 				if err != nil {
 					problems = append(problems, err.Error())
 					continue
@@ -92,6 +93,7 @@ invalid schema (message on stderr).`,
 		},
 	}
 	cmd.Flags().StringVar(&level, "level", string(schema.DefaultLevel), "compatibility level: "+levelNames())
+	cmd.Flags().StringVar(&types, "types", "", "folder of shared named types the files refer to (a contracts directory's _types)")
 	addFormatFlag(cmd, &format)
 	return cmd
 }
@@ -120,13 +122,19 @@ func writeCompatText(w interface{ Write([]byte) (int, error) }, rep compatReport
 	}
 }
 
-// parseSchemaFile reads and validates one standalone schema file.
-func parseSchemaFile(file string) (avro.Schema, []schema.Problem, error) {
+// parseSchemaFile reads and validates one schema file, with the shared
+// types of typesDir when it is not empty.
+func parseSchemaFile(file, typesDir string) (avro.Schema, []schema.Problem, error) {
 	raw, err := os.ReadFile(file)
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := schema.ParseSchema(file, raw)
+	var s avro.Schema
+	if typesDir != "" {
+		s, err = schema.ParseSchemaWithTypes(file, raw, typesDir)
+	} else {
+		s, err = schema.ParseSchema(file, raw)
+	}
 	if err != nil {
 		if le, ok := err.(*schema.LoadError); ok {
 			return nil, le.Problems, nil
