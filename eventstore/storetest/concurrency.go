@@ -196,35 +196,58 @@ func (s *suite) testOutOfOrderCommits(t *testing.T) {
 		committed = map[string][]eventstore.AppendResult{}
 		fails     errList
 	)
-	record := func(stream string, res eventstore.AppendResult) {
-		mu.Lock()
-		committed[stream] = append(committed[stream], res)
-		mu.Unlock()
-	}
-	record("ooo-seed", mustAppend(t, ctx, st, "ooo-seed", eventstore.NoStream, evs(3, "Seed", "seed")...))
-
 	subs := []*subscriber{s.subscribe(t, ctx, st, eventstore.ReadAllOptions{PageSize: 5})}
-	// resumed is the log as read by a reader that resumes from its checkpoint, reading
-	// while held appends are still open: deterministic where the subscribers' timing is not.
-	var resumed []eventstore.Event
+	// resumed reads the log to its end from its checkpoint in the test's goroutine, while
+	// held appends are still open: deterministic where the subscribers' timing is not.
+	resumed := &resumer{pageSize: 3}
 	resume := func(when string) {
 		t.Helper()
-		after := eventstore.Start
-		if len(resumed) > 0 {
-			after = resumed[len(resumed)-1].Position
-		}
 		rctx, cancel := context.WithTimeout(ctx, s.cfg.timeout)
 		defer cancel()
-		got, err := collect(st.ReadAll(rctx, eventstore.ReadAllOptions{After: after, PageSize: 3}))
-		if err != nil {
+		if err := resumed.readToEnd(rctx, st); err != nil {
 			hint := ""
 			if !serial {
 				hint = "; if reads wait for the held appends because the backend runs one append at a time, pass storetest.SerializedWriters"
 			}
-			t.Fatalf("ReadAll after checkpoint %v %s: %v%s", after, when, err, hint)
+			t.Fatalf("ReadAll %s: %v%s", when, err, hint)
 		}
-		resumed = append(resumed, got...)
 	}
+	// scanner does the same in its own goroutine after every commit, concurrently with the
+	// writers, to catch a reader seeing part of an append.
+	scanner := &resumer{pageSize: 4}
+	poke, stopScan, scanDone := make(chan struct{}, 1), make(chan struct{}), make(chan error, 1)
+	go func() {
+		for {
+			select {
+			case <-poke:
+				if err := scanner.readToEnd(ctx, st); err != nil {
+					scanDone <- fmt.Errorf("concurrent ReadAll: %w", err)
+					return
+				}
+			case <-stopScan:
+				scanDone <- scanner.readToEnd(ctx, st)
+				return
+			}
+		}
+	}()
+	defer func() {
+		select {
+		case <-stopScan:
+		default:
+			close(stopScan)
+		}
+	}()
+	record := func(stream string, res eventstore.AppendResult) {
+		mu.Lock()
+		committed[stream] = append(committed[stream], res)
+		mu.Unlock()
+		select {
+		case poke <- struct{}{}:
+		default:
+		}
+	}
+	record("ooo-seed", mustAppend(t, ctx, st, "ooo-seed", eventstore.NoStream, evs(3, "Seed", "seed")...))
+
 	freeVersion := make([]uint64, free)
 
 	for round := range rounds {
@@ -314,9 +337,20 @@ func (s *suite) testOutOfOrderCommits(t *testing.T) {
 	}
 	checkLog(t, "ReadAll", log)
 	resume("at the end")
-	checkLog(t, "resumed ReadAll", resumed)
-	if !slices.Equal(ids(resumed), ids(log)) {
-		t.Fatalf("a reader resuming from its checkpoint got %d events, a full ReadAll %d: events committed late behind the checkpoint were skipped", len(resumed), len(log))
+	close(stopScan)
+	if !s.await(chanDone(scanDone, &fails)) {
+		t.Fatalf("the concurrent reader did not finish within %v", s.cfg.timeout)
+	}
+	fails.report(t)
+	for _, r := range []struct {
+		who string
+		r   *resumer
+	}{{"a reader resuming from its checkpoint", resumed}, {"a reader resuming concurrently with the writers", scanner}} {
+		checkLog(t, r.who, r.r.events)
+		if !slices.Equal(ids(r.r.events), ids(log)) {
+			t.Fatalf("%s got %d events, a full ReadAll %d: events committed late behind the checkpoint were skipped", r.who, len(r.r.events), len(log))
+		}
+		r.r.checkAtomic(t, r.who, committed)
 	}
 	for i, sub := range subs {
 		var got []eventstore.Event
@@ -342,6 +376,64 @@ func (s *suite) testOutOfOrderCommits(t *testing.T) {
 		}
 	}
 	s.checkRaw(t, ctx, st, int64(total))
+}
+
+// resumer reads the global log to its end from its checkpoint, again and again, remembering
+// where each read ended.
+type resumer struct {
+	pageSize int
+	events   []eventstore.Event
+	cuts     []int // len(events) after each read to the end
+}
+
+func (r *resumer) readToEnd(ctx context.Context, st eventstore.Store) error {
+	after := eventstore.Start
+	if len(r.events) > 0 {
+		after = r.events[len(r.events)-1].Position
+	}
+	got, err := collect(st.ReadAll(ctx, eventstore.ReadAllOptions{After: after, PageSize: r.pageSize}))
+	r.events = append(r.events, got...)
+	r.cuts = append(r.cuts, len(r.events))
+	if err != nil {
+		return fmt.Errorf("after checkpoint %v: %w", after, err)
+	}
+	return nil
+}
+
+// checkAtomic checks that every read to the end saw all of each append or none of it.
+func (r *resumer) checkAtomic(t *testing.T, who string, committed map[string][]eventstore.AppendResult) {
+	t.Helper()
+	index := make(map[uuid.UUID]int, len(r.events))
+	for i, e := range r.events {
+		index[e.ID] = i
+	}
+	for stream, results := range committed {
+		for _, res := range results {
+			for _, cut := range r.cuts {
+				seen := 0
+				for _, id := range res.EventIDs {
+					if index[id] < cut {
+						seen++
+					}
+				}
+				if seen != 0 && seen != len(res.EventIDs) {
+					t.Fatalf("%s: one read to the end of the log saw %d of the %d events of one append to %s", who, seen, len(res.EventIDs), stream)
+				}
+			}
+		}
+	}
+}
+
+// chanDone turns a one-shot error channel into a done channel, adding the error to fails.
+func chanDone(errc <-chan error, fails *errList) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		if err := <-errc; err != nil {
+			fails.add("%v", err)
+		}
+		close(done)
+	}()
+	return done
 }
 
 // checkLog checks a read of the global log: strictly increasing positions, no event twice,

@@ -155,8 +155,17 @@ func (s *suite) testReadAll(t *testing.T) {
 		if !slices.Equal(ids(got), want) {
 			t.Fatalf("ReadAll returned %d events, want %d in append order", len(got), len(want))
 		}
+		byID := map[uuid.UUID]eventstore.Position{}
+		for _, stream := range []string{"order-1", "order-2", "user-1"} {
+			for _, e := range readStream(t, s.ctx(t), st, stream, eventstore.ReadStreamOptions{}) {
+				byID[e.ID] = e.Position
+			}
+		}
 		last := map[string]uint64{}
 		for i, e := range got {
+			if p, ok := byID[e.ID]; !ok || p != e.Position {
+				t.Errorf("event %v: position %v in ReadAll, %v in ReadStream; want the same", e.ID, e.Position, p)
+			}
 			if i > 0 && !got[i-1].Position.Less(e.Position) {
 				t.Errorf("positions not strictly increasing: %v then %v", got[i-1].Position, e.Position)
 			}
@@ -220,6 +229,45 @@ func (s *suite) testReadAll(t *testing.T) {
 			}
 		})
 	}
+
+	s.run(t, "stream prefix is literal", func(t *testing.T) {
+		ctx := s.ctx(t)
+		st := s.store(t)
+		// SQL LIKE and glob wildcards, escapes and case must not leak into prefix matching.
+		streams := []string{"a_b-1", "axb-1", "100%-1", "1000-1", `back\slash-1`, `backxslash-1`, "Case-1", "case-1", "ünï-1", "un-1", "a*b-1", "aab-1", "a[b]-1"}
+		idOf := map[string]uuid.UUID{}
+		for _, id := range streams {
+			idOf[id] = mustAppend(t, ctx, st, id, eventstore.NoStream, ev("A", id)).EventIDs[0]
+		}
+		cases := map[string][]string{
+			"a_b":     {"a_b-1"},
+			"100%":    {"100%-1"},
+			`back\sl`: {`back\slash-1`},
+			"case":    {"case-1"},
+			"ünï":     {"ünï-1"},
+			"a*":      {"a*b-1"},
+			"a[b]":    {"a[b]-1"},
+			"a":       {"a_b-1", "axb-1", "a*b-1", "aab-1", "a[b]-1"},
+		}
+		for prefix, want := range cases {
+			got := readAll(t, ctx, st, eventstore.ReadAllOptions{StreamPrefix: prefix})
+			var gotStreams []string
+			for _, e := range got {
+				gotStreams = append(gotStreams, e.StreamID)
+			}
+			slices.Sort(gotStreams)
+			slices.Sort(want)
+			if !slices.Equal(gotStreams, want) {
+				t.Errorf("StreamPrefix %q matched %q, want %q", prefix, gotStreams, want)
+			}
+		}
+		for _, id := range streams {
+			got := readStream(t, ctx, st, id, eventstore.ReadStreamOptions{})
+			if len(got) != 1 || got[0].ID != idOf[id] || got[0].StreamID != id {
+				t.Errorf("stream %q does not read back its one event", id)
+			}
+		}
+	})
 
 	s.run(t, "after the head is empty", func(t *testing.T) {
 		st, _ := seed(t)

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -174,6 +175,50 @@ func (s *suite) testSubscribe(t *testing.T) {
 		}
 	})
 
+	s.run(t, "from the head gets only new events", func(t *testing.T) {
+		ctx := s.ctx(t)
+		st := s.store(t)
+		mustAppend(t, ctx, st, "sub-h", eventstore.NoStream, evs(3, "Old", "x")...)
+		sub := s.subscribe(t, ctx, st, eventstore.ReadAllOptions{After: head(t, ctx, st)})
+		r := mustAppend(t, ctx, st, "sub-h", eventstore.Exactly(3), ev("New", "y"))
+		if got := sub.take(t, 1); got[0].ID != r.EventIDs[0] {
+			t.Fatalf("subscription from the head delivered %v (%s), want the new event", got[0].ID, got[0].Type)
+		}
+	})
+
+	s.run(t, "a stalled consumer does not block writers", func(t *testing.T) {
+		ctx := s.ctx(t)
+		st := s.store(t)
+		mustAppend(t, ctx, st, "stall-1", eventstore.NoStream, evs(3, "A", "x")...)
+		// The subscriber takes one event, then stops receiving: its goroutine sits in yield.
+		sub := s.subscribe(t, ctx, st, eventstore.ReadAllOptions{PageSize: 2})
+		sub.take(t, 1)
+		wctx, cancel := context.WithTimeout(ctx, s.cfg.timeout)
+		defer cancel()
+		done := make(chan error, 1)
+		go func() {
+			for i := range 20 {
+				if _, err := st.Append(wctx, "stall-2", eventstore.Any, evs(5, "B", "y")...); err != nil {
+					done <- fmt.Errorf("append %d while a subscriber is stalled: %w", i, err)
+					return
+				}
+			}
+			done <- nil
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(s.cfg.timeout):
+			t.Fatalf("appends while a subscriber is stalled in yield did not finish within %v: the subscription holds a lock while yielding", s.cfg.timeout)
+		}
+		got := sub.take(t, 2+100)
+		if got[len(got)-1].StreamID != "stall-2" || got[len(got)-1].Version != 100 {
+			t.Fatalf("after the stall the subscriber ended at %s v%d, want stall-2 v100", got[len(got)-1].StreamID, got[len(got)-1].Version)
+		}
+	})
+
 	s.run(t, "cancellation ends a waiting subscription", func(t *testing.T) {
 		ctx := s.ctx(t)
 		st := s.store(t)
@@ -243,6 +288,101 @@ func (s *suite) testIterators(t *testing.T) {
 			}
 		})
 	}
+	s.testIteratorsNested(t)
+}
+
+func (s *suite) testIteratorsNested(t *testing.T) {
+	// Reading and writing inside a read loop is what process managers and projections do;
+	// a store that holds a lock or its only connection while yielding deadlocks here.
+	for _, tc := range []struct {
+		name string
+		read func(ctx context.Context, st eventstore.Store) func(func(eventstore.Event, error) bool)
+	}{
+		{"ReadStream", func(ctx context.Context, st eventstore.Store) func(func(eventstore.Event, error) bool) {
+			return st.ReadStream(ctx, "nest-1", eventstore.ReadStreamOptions{})
+		}},
+		{"ReadAll", func(ctx context.Context, st eventstore.Store) func(func(eventstore.Event, error) bool) {
+			return st.ReadAll(ctx, eventstore.ReadAllOptions{PageSize: 2, StreamPrefix: "nest-1"})
+		}},
+		{"Subscribe", func(ctx context.Context, st eventstore.Store) func(func(eventstore.Event, error) bool) {
+			return st.Subscribe(ctx, eventstore.ReadAllOptions{PageSize: 2, StreamPrefix: "nest-1", PollInterval: s.cfg.pollInterval})
+		}},
+	} {
+		s.run(t, "append and read inside a read loop/"+tc.name, func(t *testing.T) {
+			st := s.store(t)
+			ctx, cancel := context.WithTimeout(s.ctx(t), s.cfg.timeout)
+			defer cancel()
+			mustAppend(t, ctx, st, "nest-1", eventstore.NoStream, evs(5, "A", "a")...)
+			// The loop runs in its own goroutine so that a deadlock fails the test instead of
+			// hanging it.
+			done := make(chan error, 1)
+			go func() {
+				done <- func() error {
+					n := 0
+					for e, err := range tc.read(ctx, st) {
+						if err != nil {
+							return fmt.Errorf("after %d events: %w", n, err)
+						}
+						n++
+						if _, err := st.Append(ctx, "nest-2", eventstore.Any, ev("B", e.ID.String())); err != nil {
+							return fmt.Errorf("Append inside the loop after %d events: %w", n, err)
+						}
+						if got, err := collect(st.ReadStream(ctx, "nest-2", eventstore.ReadStreamOptions{})); err != nil || len(got) != n {
+							return fmt.Errorf("ReadStream inside the loop after %d events: %d events, %v", n, len(got), err)
+						}
+						if _, err := st.StreamInfo(ctx, "nest-1"); err != nil {
+							return fmt.Errorf("StreamInfo inside the loop: %w", err)
+						}
+						if n == 5 {
+							return nil
+						}
+					}
+					return fmt.Errorf("the loop saw %d events, want 5", n)
+				}()
+			}()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(s.cfg.timeout):
+				t.Fatalf("appending and reading inside a %s loop did not finish within %v: the read holds a lock or connection while yielding", tc.name, s.cfg.timeout)
+			}
+		})
+	}
+
+	s.run(t, "cancellation during a read ends it with the context's error", func(t *testing.T) {
+		ctx := s.ctx(t)
+		st := s.store(t)
+		mustAppend(t, ctx, st, "cancel-1", eventstore.NoStream, evs(20, "A", "a")...)
+		for _, name := range []string{"ReadAll", "Subscribe"} {
+			rctx, cancel := context.WithCancel(ctx)
+			opts := eventstore.ReadAllOptions{PageSize: 2, PollInterval: s.cfg.pollInterval}
+			read := st.ReadAll(rctx, opts)
+			if name == "Subscribe" {
+				read = st.Subscribe(rctx, opts)
+			}
+			n := 0
+			var end error
+			for _, err := range read {
+				if err != nil {
+					end = err
+					break
+				}
+				n++
+				if n == 1 {
+					cancel()
+				}
+			}
+			cancel()
+			if !errors.Is(end, context.Canceled) {
+				t.Errorf("%s cancelled after the first event: ended after %d events with %v, want context.Canceled", name, n, end)
+			}
+			if n >= 20 {
+				t.Errorf("%s cancelled after the first event went on to read all %d events", name, n)
+			}
+		}
+	})
 }
 
 func (s *suite) testClose(t *testing.T) {
