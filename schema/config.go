@@ -116,6 +116,8 @@ func LoadConfig(path string) (*Config, error) {
 	return ParseConfig(path, raw)
 }
 
+var unknownField = regexp.MustCompile(`^field (\S+) not found in type`)
+
 var yamlLine = regexp.MustCompile(`^yaml: (?:unmarshal errors:\n\s*)?line (\d+): (.*)$`)
 
 // ParseConfig parses the contents of an esgen.yaml read from path.
@@ -128,6 +130,10 @@ func ParseConfig(path string, raw []byte) (*Config, error) {
 		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 			fmt.Sscan(m[1], &ce.Line)
 			ce.Message = m[2]
+			if f := unknownField.FindStringSubmatch(m[2]); f != nil {
+				ce.Field = f[1]
+				ce.Message = "unknown field: check its spelling and indentation (fields are listed in docs/contracts.md)"
+			}
 		}
 		return nil, ce
 	}

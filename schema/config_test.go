@@ -77,7 +77,9 @@ func TestLoadConfigErrors(t *testing.T) {
 	}{
 		{"bad level", "compatibility: SIDEWAYS", "compatibility", "SIDEWAYS"},
 		{"bad event level", "events: {A: {compatibility: X}}", "events.A.compatibility", "unknown level"},
-		{"unknown field", "contract: x", "", "field contract not found"},
+		{"unknown field", "contract: x", "contract", "unknown field"},
+		{"unknown nested field", "registry:\n  ur1: x", "ur1", ":2: ur1: unknown field"},
+		{"bad yaml", "contracts: [", "", "esgen.yaml"},
 		{"topic missing", "registry: {url: x, subject_strategy: topic}", "registry.topic", "needs a topic"},
 		{"half basic auth", "registry: {url: x, auth: {username_env: U}}", "registry.auth", "password_env"},
 		{"aggregate no events", "aggregates: [{name: Order}]", "aggregates[0].events", "no events"},
