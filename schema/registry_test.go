@@ -444,3 +444,58 @@ func TestRegistryTLS(t *testing.T) {
 		t.Fatalf("missing CA file: %v", err)
 	}
 }
+
+func TestRegistryBackoffGrowsAndIsCapped(t *testing.T) {
+	t.Parallel()
+	down := srfake.New()
+	defer down.Close()
+	down.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+		return true
+	})
+	reg, err := NewConfluentRegistry(&RegistryConfig{URL: down.URL(), Retries: 6}, nil, WithBackoff(10*time.Millisecond, 40*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var delays []time.Duration
+	reg.wait = func(ctx context.Context, d time.Duration) error {
+		delays = append(delays, d)
+		return nil
+	}
+	if _, err := reg.Subjects(context.Background()); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("err = %v", err)
+	}
+	if len(delays) != 6 {
+		t.Fatalf("%d waits, want 6", len(delays))
+	}
+	caps := []time.Duration{10, 20, 40, 40, 40, 40}
+	for i, d := range delays {
+		if d < 0 || d > caps[i]*time.Millisecond {
+			t.Fatalf("wait %d = %s, want at most %dms (delays %v)", i, d, caps[i], delays)
+		}
+	}
+}
+
+func TestRegistryTimeoutIsTransient(t *testing.T) {
+	t.Parallel()
+	fake := srfake.New()
+	defer fake.Close()
+	var calls atomic.Int32
+	fake.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+		if calls.Add(1) == 1 {
+			<-r.Context().Done() // hang until the client gives up
+			return true
+		}
+		return false
+	})
+	reg, err := NewConfluentRegistry(&RegistryConfig{URL: fake.URL(), Timeout: 50 * time.Millisecond, Retries: 1}, nil, WithBackoff(time.Millisecond, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.Subjects(context.Background()); err != nil {
+		t.Fatalf("after a timed-out request and a retry: %v", err)
+	}
+	if calls.Load() != 2 {
+		t.Fatalf("%d calls, want 2", calls.Load())
+	}
+}
