@@ -243,15 +243,14 @@ func (c *Codec) Unmarshal(eventType string, data []byte) (eventstore.Message, er
 	if c.err != nil {
 		return nil, c.err
 	}
-	ev, ok := c.events[eventType]
-	if !ok {
-		return nil, fmt.Errorf("%w: %s is not an event of this codec (it knows %s)", ErrUnknownEventType, eventType, strings.Join(c.EventTypes(), ", "))
-	}
 	v, body, err := c.version(eventType, data)
 	if err != nil {
+		if _, ok := c.events[eventType]; !ok {
+			return nil, fmt.Errorf("%w: %s is not an event of this codec (it knows %s)", ErrUnknownEventType, eventType, strings.Join(c.EventTypes(), ", "))
+		}
 		return nil, err
 	}
-	m := ev.new()
+	m := v.event.new()
 	if err := c.decode(v, body, m); err != nil {
 		return nil, err
 	}
