@@ -79,6 +79,10 @@ type RegistryConfig struct {
 	TLS             TLSConfig       `yaml:"tls"`
 	Timeout         time.Duration   `yaml:"timeout"` // per request; default 10s
 	Retries         int             `yaml:"retries"` // retries of transient failures; default 4, -1 disables
+	// SetCompatibility makes push set each subject's compatibility level in
+	// the registry to the event's level, so the registry enforces it on
+	// producers that do not use esgen too.
+	SetCompatibility bool `yaml:"set_compatibility"`
 }
 
 // AuthConfig names the environment variables holding credentials; the

@@ -290,3 +290,36 @@ func (r *ConfluentRegistry) CheckCompatibility(ctx context.Context, subject, sch
 	}
 	return RegistryVerdict{Supported: true, Compatible: res.Is, Messages: res.Messages}, nil
 }
+
+// SetLevel sets subject's compatibility level in the registry.
+func (r *ConfluentRegistry) SetLevel(ctx context.Context, subject string, level Level) error {
+	var cl sr.CompatibilityLevel
+	if err := cl.UnmarshalText([]byte(level)); err != nil {
+		return fmt.Errorf("set level of %s: %w", subject, err)
+	}
+	return r.do(ctx, "set compatibility", subject, func() error {
+		res := r.client.SetCompatibility(ctx, sr.SetCompatibility{Level: cl}, subject)
+		if len(res) == 0 {
+			return nil
+		}
+		return res[0].Err
+	})
+}
+
+// Level returns subject's compatibility level in the registry (the
+// registry's global level when the subject has none of its own).
+func (r *ConfluentRegistry) Level(ctx context.Context, subject string) (Level, error) {
+	var lvl Level
+	err := r.do(ctx, "read compatibility", subject, func() error {
+		res := r.client.Compatibility(sr.WithParams(ctx, sr.DefaultToGlobal), subject)
+		if len(res) == 0 {
+			return nil
+		}
+		if res[0].Err != nil {
+			return res[0].Err
+		}
+		lvl = Level(res[0].Level.String())
+		return nil
+	})
+	return lvl, err
+}

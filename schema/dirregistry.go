@@ -97,6 +97,7 @@ func (d *DirRegistry) CheckCompatibility(ctx context.Context, subject, schema st
 }
 
 var (
-	_ Registry = (*DirRegistry)(nil)
-	_ Registry = (*ConfluentRegistry)(nil)
+	_ Registry    = (*DirRegistry)(nil)
+	_ Registry    = (*ConfluentRegistry)(nil)
+	_ LevelSetter = (*ConfluentRegistry)(nil)
 )

@@ -26,6 +26,13 @@ type Registry interface {
 	CheckCompatibility(ctx context.Context, subject, schema string) (RegistryVerdict, error)
 }
 
+// LevelSetter is implemented by registries that keep a compatibility level
+// per subject; Push uses it when registry.set_compatibility is on.
+type LevelSetter interface {
+	// SetLevel sets subject's compatibility level.
+	SetLevel(ctx context.Context, subject string, level Level) error
+}
+
 // RegisteredSchema is one version of a subject in a registry.
 type RegisteredSchema struct {
 	Subject string `json:"subject"`

@@ -499,3 +499,33 @@ func TestRegistryTimeoutIsTransient(t *testing.T) {
 		t.Fatalf("%d calls, want 2", calls.Load())
 	}
 }
+
+func TestPushSetsSubjectLevel(t *testing.T) {
+	t.Parallel()
+	fake := srfake.New()
+	defer fake.Close()
+	reg := newTestRegistry(t, fake, RegistryConfig{}, nil)
+	cfg := DefaultConfig()
+	cfg.Registry = &RegistryConfig{SetCompatibility: true}
+	cfg.Events = map[string]EventConfig{"orders.OrderShipped": {Compatibility: LevelFullTransitive}}
+	ctx := context.Background()
+	steps, err := Push(ctx, reg, loadOK(t), cfg, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set []string
+	for _, s := range steps {
+		if s.SetLevel != "" {
+			set = append(set, s.Event+"="+string(s.SetLevel))
+		}
+	}
+	if got := strings.Join(set, " "); got != "orders.OrderCreated=BACKWARD_TRANSITIVE orders.OrderShipped=FULL_TRANSITIVE" {
+		t.Fatalf("levels set: %s", got)
+	}
+	for subject, want := range map[string]Level{"orders.OrderCreated": LevelBackwardTransitive, "orders.OrderShipped": LevelFullTransitive} {
+		got, err := reg.Level(ctx, subject)
+		if err != nil || got != want {
+			t.Fatalf("%s level %s (%v), want %s", subject, got, err, want)
+		}
+	}
+}

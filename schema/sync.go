@@ -82,6 +82,7 @@ type PushStep struct {
 	Action          PushAction `json:"action"`
 	RegistryVersion int        `json:"registry_version,omitempty"` // 0 in a dry run for new versions
 	ID              int        `json:"id,omitempty"`
+	SetLevel        Level      `json:"set_level,omitempty"` // the subject's level set in the registry before this version
 }
 
 func registryConfig(cfg *Config) *RegistryConfig {
@@ -175,6 +176,17 @@ func Push(ctx context.Context, reg Registry, set *Set, cfg *Config, dryRun bool)
 				step.Action, step.RegistryVersion, step.ID = PushPresent, rs[i].Version, rs[i].ID
 				steps = append(steps, step)
 				continue
+			}
+			if i == len(rs) && rc.SetCompatibility {
+				if ls, ok := reg.(LevelSetter); ok {
+					step.SetLevel = cfg.LevelFor(ev.Name)
+					if !dryRun {
+						if err := ls.SetLevel(ctx, subject, step.SetLevel); err != nil {
+							errs = append(errs, err)
+							return steps, errors.Join(errs...)
+						}
+					}
+				}
 			}
 			if err := pushOne(ctx, reg, ev, v, subject, cfg.LevelFor(ev.Name), dryRun, &step); err != nil {
 				errs = append(errs, err)

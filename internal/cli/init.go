@@ -44,6 +44,7 @@ compatibility: BACKWARD_TRANSITIVE
 #     # key_file: client-key.pem
 #   timeout: 10s                     # per request
 #   retries: 4                       # retries of 5xx and network failures
+#   set_compatibility: false         # true: push sets each subject's level to the event's
 
 # Code generation (esgen generate).
 generate:

@@ -100,6 +100,9 @@ func writePushText(w io.Writer, rep pushReport) {
 			fmt.Fprintf(w, "present         %s v%d (subject %s, version %d)\n", s.Event, s.Version, s.Subject, s.RegistryVersion)
 		case schema.PushRegister:
 			n++
+			if s.SetLevel != "" {
+				fmt.Fprintf(w, "set level       %s to %s\n", s.Subject, s.SetLevel)
+			}
 			if rep.DryRun {
 				fmt.Fprintf(w, "would register  %s v%d as subject %s\n", s.Event, s.Version, s.Subject)
 			} else {
