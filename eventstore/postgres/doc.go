@@ -36,22 +36,27 @@
 //
 // [Store.ReadAll] reads pages of
 //
-//	WHERE (tx_id, global_position) > ($tx, $pos) AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+//	WHERE (tx_id, global_position) > ($tx, $pos) AND tx_id < horizon
 //	ORDER BY tx_id, global_position LIMIT $n
 //
-// and the checkpoint ([eventstore.Position]) is the pair (tx_id, global_position). Every
-// transaction below the horizon has ended, so no event can later appear behind a checkpoint,
-// however transactions interleave: a reader never skips an event and never sees one twice.
+// and the checkpoint ([eventstore.Position]) is the pair (tx_id, global_position). The
+// horizon is the oldest transaction of this database still running, from the reading
+// statement's own snapshot: pg_snapshot_xmin(pg_current_snapshot()) refined to skip running
+// transactions that pg_stat_activity places in other databases of the server (they cannot
+// write here). Every transaction of this database below the horizon has ended, so no event
+// can later appear behind a checkpoint, however transactions interleave: a reader never
+// skips an event and never sees one twice.
 // [Store.Subscribe] follows the log with [eventstore.Follow], woken through LISTEN/NOTIFY on
 // a dedicated connection and polling as a fallback.
 //
 // # Caveats
 //
-// The horizon is the oldest running transaction of the whole server (every database): a long
-// transaction anywhere holds readers back (it never loses events). [Store.ReaderStall] and
-// the esgen.eventstore.postgres.reader_stall gauge show how long, and which backend is
-// responsible. Keep transactions that write, in this database or another on the same server,
-// short.
+// A long transaction in the store's database that holds a transaction ID (any write, to any
+// table) holds readers back; it never loses events. [Store.ReaderStall] and the
+// esgen.eventstore.postgres.reader_stall gauge show how long, and which backend is
+// responsible. Keep writing transactions in this database short. A role without
+// pg_read_all_stats may not see other roles' sessions in pg_stat_activity; their
+// transactions then count wherever they run, as in the plain pg_snapshot_xmin design.
 //
 // Event IDs are unique across the whole store. Soft-deleted streams keep their events in the
 // global log; so do tombstoned ones.

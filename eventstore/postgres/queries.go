@@ -16,9 +16,25 @@ import (
 // eventColumns are the columns every event query selects, in scanEvent's order.
 const eventColumns = "global_position, tx_id, stream_id, stream_version, event_id, event_type, data, metadata, recorded_at"
 
-// horizon is the SQL for the oldest transaction still running: events of transactions below
-// it are all committed or rolled back, so nothing can appear below it any more.
-const horizon = "pg_snapshot_xmin(pg_current_snapshot())"
+// horizon is the SQL for the read horizon: the oldest transaction of this database still
+// running when the statement's snapshot was taken (or the snapshot's xmax when there is
+// none). Every transaction of this database below it has ended, so no event can appear below
+// it any more.
+//
+// It refines the design's pg_snapshot_xmin(pg_current_snapshot()), which is the oldest
+// running transaction of the whole server: transactions IDs are server-wide, but a
+// transaction connected to another database can never write this database's tables. So the
+// running transactions of the snapshot (pg_snapshot_xip) are skipped when pg_stat_activity
+// shows them in another database. Any transaction not positively placed elsewhere (a
+// prepared transaction, a session the role may not see) still counts, so the horizon is
+// never above a transaction that could still commit events here. It is evaluated inside the
+// reading statement, from that statement's own snapshot.
+const horizon = `(SELECT coalesce(min(r.x), pg_snapshot_xmax(pg_current_snapshot()))
+   FROM pg_snapshot_xip(pg_current_snapshot()) AS r(x)
+  WHERE r.x::xid <> ALL (ARRAY(
+        SELECT a.backend_xid FROM pg_stat_activity a
+         WHERE a.backend_xid IS NOT NULL
+           AND a.datid IS DISTINCT FROM (SELECT d.oid FROM pg_database d WHERE d.datname = current_database()))))`
 
 // queries holds the store's SQL, built once with the quoted schema name.
 type queries struct {
@@ -58,8 +74,7 @@ SELECT h.xmin,
   LEFT JOIN LATERAL (
        SELECT pid, xact_start, state, left(query, 200) AS query
          FROM pg_stat_activity
-        WHERE backend_xid IS NOT NULL
-        ORDER BY age(backend_xid) DESC
+        WHERE backend_xid = h.xmin::xid
         LIMIT 1) a ON true`,
 	}
 	stream := func(order string) string {

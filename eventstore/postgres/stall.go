@@ -14,7 +14,8 @@ import (
 // still running (the horizon); a transaction that stays open keeps events committed after it
 // from every reader until it ends. Nothing is lost, but readers wait.
 type ReaderStall struct {
-	// Horizon is the oldest transaction ID still running, cluster-wide.
+	// Horizon is the oldest transaction ID of this database still running (see the package
+	// documentation).
 	Horizon uint64
 	// WaitingEvents counts committed events readers cannot see yet because they are at or
 	// above the horizon (counted up to 10,000).
@@ -34,9 +35,9 @@ type ReaderStall struct {
 // Stalled reports whether events are waiting behind the horizon.
 func (r ReaderStall) Stalled() bool { return r.WaitingEvents > 0 }
 
-// ReaderStall measures how far readers are held back right now. Note that the horizon is
-// cluster-wide: a long transaction in another database of the same server stalls readers
-// too, and so does a prepared (two-phase) transaction.
+// ReaderStall measures how far readers are held back right now. Any transaction of this
+// database that holds a transaction ID counts, whatever it writes (a projection's read
+// model too), and so does a prepared (two-phase) transaction.
 func (s *Store) ReaderStall(ctx context.Context) (ReaderStall, error) {
 	if s.closed.Load() {
 		return ReaderStall{}, errClosed("reader stall")
