@@ -94,6 +94,8 @@ func TestRoundTrip(t *testing.T) {
 		{"evolving", &Evolving{ID: "e1", Amount: 1 << 35, Currency: "USD", Status: StatusClosed, Tags: []string{"a"}, Note: str("n"), Origin: Origin{System: "s", Version: 3}}},
 		{"bench", benchEvent()},
 		{"account opened", &AccountOpened{Owner: "ada"}},
+		{"promoted", &Promoted{Kind: &PromotedKind{Value: PromotedKindLong(9)}, Items: []Item{{SKU: "s"}}, Labels: map[string]*string{"a": nil},
+			Added: &PromotedAdded{Value: PromotedAddedLong(-1)}, AddedOpt: &Item{SKU: "o", Qty: new(int32)}}},
 		{"deposited", &Deposited{Amount: Money{Currency: Currency{'E', 'U', 'R'}, Units: 10}}},
 	}
 	for _, tt := range tests {
@@ -305,6 +307,7 @@ func TestFieldsBecomeUnions(t *testing.T) {
 		Name: str("n"), Kind: &PromotedKind{Value: PromotedKindString("k")}, Count: &seven,
 		Items:  []Item{{SKU: "a", Qty: &one}, {SKU: "b", Qty: &two}},
 		Labels: map[string]*string{"x": str("y")},
+		Added:  &PromotedAdded{Value: PromotedAddedString("fresh")},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("decoded %+v, want %+v", got, want)

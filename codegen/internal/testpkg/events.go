@@ -210,6 +210,9 @@ type Promoted struct {
 	Count  *int64             `avro:"count" json:"count"`
 	Items  []Item             `avro:"items" json:"items"`
 	Labels map[string]*string `avro:"labels" json:"labels"`
+	// A sealed union added later, filled from its default.
+	Added    *PromotedAdded `avro:"added" json:"added"`
+	AddedOpt *Item          `avro:"added_opt" json:"added_opt"`
 }
 
 // EventType implements eventstore.Message.
@@ -456,4 +459,52 @@ func (u *PromotedKind) FromAny(payload any) error {
 		return nil
 	}
 	return fmt.Errorf("PromotedKind: cannot hold a value of type %T", payload)
+}
+
+// PromotedAdded holds a value of the Avro union [string, long] of field added of test.Promoted. Value is one of PromotedAddedString, PromotedAddedLong.
+type PromotedAdded struct {
+	Value PromotedAddedValue
+}
+
+// PromotedAddedValue is implemented by the branches of PromotedAdded only: PromotedAddedString, PromotedAddedLong.
+type PromotedAddedValue interface {
+	isPromotedAdded()
+}
+
+// PromotedAddedString is the string branch of PromotedAdded; convert with PromotedAddedString(v).
+type PromotedAddedString string
+
+func (PromotedAddedString) isPromotedAdded() {}
+
+// PromotedAddedLong is the long branch of PromotedAdded; convert with PromotedAddedLong(v).
+type PromotedAddedLong int64
+
+func (PromotedAddedLong) isPromotedAdded() {}
+
+// ToAny implements avro.UnionConverter (encoding).
+func (u *PromotedAdded) ToAny() (any, error) {
+	switch v := u.Value.(type) {
+	case PromotedAddedString:
+		x := (string)(v)
+		return &x, nil
+	case PromotedAddedLong:
+		x := (int64)(v)
+		return &x, nil
+	case nil:
+		return nil, errors.New("PromotedAdded has no Value: set one of PromotedAddedString, PromotedAddedLong")
+	}
+	return nil, fmt.Errorf("PromotedAdded: unexpected value of type %T", u.Value)
+}
+
+// FromAny implements avro.UnionConverter (decoding).
+func (u *PromotedAdded) FromAny(payload any) error {
+	switch v := payload.(type) {
+	case string:
+		u.Value = PromotedAddedString(v)
+		return nil
+	case int64:
+		u.Value = PromotedAddedLong(v)
+		return nil
+	}
+	return fmt.Errorf("PromotedAdded: cannot hold a value of type %T", payload)
 }
