@@ -1,0 +1,16 @@
+package postgres
+
+// ReadAllQuery returns the global read statement with the given filters, for EXPLAIN.
+func ReadAllQuery(s *Store, types, prefix bool) string {
+	v := 0
+	if types {
+		v |= filterTypes
+	}
+	if prefix {
+		v |= filterPrefix
+	}
+	return s.q.readAll[v]
+}
+
+// Horizon is the read horizon expression.
+const Horizon = horizon
