@@ -251,7 +251,10 @@ func (r *Repository[T]) fallback(ctx context.Context, streamID, reason, msg stri
 //
 // A concurrent change fails with an error matching [eventstore.ErrWrongExpectedVersion];
 // [Repository.Update] handles it by retrying. Under a context from [WithCommandID] the
-// events get deterministic IDs; see [CommandEventID].
+// events get deterministic IDs (see [CommandEventID]): if an earlier attempt of the command
+// already committed the same events, Save succeeds without writing; if it committed other
+// events under those IDs, Save fails with an error matching
+// [eventstore.ErrDuplicateEventID] (Update and Create turn both into success).
 func (r *Repository[T]) Save(ctx context.Context, agg T) (err error) {
 	if r.err != nil {
 		return r.err

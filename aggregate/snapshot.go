@@ -131,6 +131,17 @@ func (m *MemorySnapshotStore) Put(ctx context.Context, s Snapshot) error {
 	return nil
 }
 
+// Delete removes the snapshot of streamID of the given type, if any.
+func (m *MemorySnapshotStore) Delete(ctx context.Context, streamID, snapshotType string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.snaps, [2]string{streamID, snapshotType})
+	return nil
+}
+
 // Supersedes reports whether snapshot s should replace old (same stream and type): when its
 // schema version differs, or its stream version is not older. Snapshot stores use it.
 func Supersedes(s, old Snapshot) bool {

@@ -32,3 +32,17 @@ func TestEveryNEvents(t *testing.T) {
 		}
 	}
 }
+
+func TestMemorySnapshotStoreDelete(t *testing.T) {
+	t.Parallel()
+	s := aggregate.NewMemorySnapshotStore()
+	if err := s.Put(t.Context(), aggregate.Snapshot{StreamID: "a", Type: "T", SchemaVersion: 1, StreamVersion: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(t.Context(), "a", "T"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := s.Get(t.Context(), "a", "T"); ok || err != nil {
+		t.Fatalf("after Delete: %v, %v", ok, err)
+	}
+}

@@ -56,7 +56,8 @@ func (s Scenario[T]) When(decide func(T) error) Scenario[T] {
 // could not run).
 func (s Scenario[T]) Then(t testing.TB, events ...eventstore.Message) T {
 	t.Helper()
-	agg, recorded, err, ok := s.run(t)
+	out, ok := s.run(t)
+	agg, recorded, err := out.agg, out.recorded, out.err
 	if !ok {
 		return agg
 	}
@@ -81,7 +82,8 @@ func (s Scenario[T]) ThenNothing(t testing.TB) T {
 // them.
 func (s Scenario[T]) ThenError(t testing.TB, target error) T {
 	t.Helper()
-	agg, recorded, err, ok := s.run(t)
+	out, ok := s.run(t)
+	agg, recorded, err := out.agg, out.recorded, out.err
 	if !ok {
 		return agg
 	}
@@ -99,7 +101,8 @@ func (s Scenario[T]) ThenError(t testing.TB, target error) T {
 // expected error in failure messages.
 func (s Scenario[T]) ThenErrorAs(t testing.TB, what string, check func(error) bool) T {
 	t.Helper()
-	agg, recorded, err, ok := s.run(t)
+	out, ok := s.run(t)
+	agg, recorded, err := out.agg, out.recorded, out.err
 	if !ok {
 		return agg
 	}
@@ -120,47 +123,54 @@ func (s Scenario[T]) title() string {
 	return fmt.Sprintf("aggregatetest: %s %q", name, s.id)
 }
 
+// outcome is what running a scenario's decision gave.
+type outcome[T any] struct {
+	agg      T                    // the aggregate after the decision
+	recorded []eventstore.Message // the events it recorded, through the codec and back
+	err      error                // the decision's error
+}
+
 // run builds the aggregate from the given events and runs the decision. ok is false when
 // the scenario itself is broken (reported already).
-func (s Scenario[T]) run(t testing.TB) (agg T, recorded []eventstore.Message, err error, ok bool) {
+func (s Scenario[T]) run(t testing.TB) (out outcome[T], ok bool) {
 	t.Helper()
-	var zero T
 	if s.typ.New == nil || s.typ.Apply == nil {
 		t.Errorf("%s: the aggregate type is incomplete (New or Apply is nil); build it with the constructor esgen generated", s.title())
-		return zero, nil, nil, false
+		return out, false
 	}
 	if s.when == nil {
 		t.Errorf("%s: no decision to run; call When before Then", s.title())
-		return zero, nil, nil, false
+		return out, false
 	}
 	given := make([]eventstore.Message, len(s.given))
 	for i, m := range s.given {
 		if m == nil {
 			t.Errorf("%s: given event %d is nil", s.title(), i+1)
-			return zero, nil, nil, false
+			return out, false
 		}
 		rt, cerr := roundTrip(s.typ.Codec, m)
 		if cerr != nil {
 			t.Errorf("%s: given event %d (%s) does not survive its codec: %v", s.title(), i+1, m.EventType(), cerr)
-			return zero, nil, nil, false
+			return out, false
 		}
 		given[i] = rt
 	}
 	agg, rerr := s.typ.Rehydrate(s.id, given...)
 	if rerr != nil {
 		t.Errorf("%s: cannot apply the given events: %v", s.title(), rerr)
-		return zero, nil, nil, false
+		return out, false
 	}
-	err = decide(s.when, agg)
+	out.agg = agg
+	out.err = decide(s.when, agg)
 	for i, m := range agg.AggregateBase().Pending() {
 		rt, cerr := roundTrip(s.typ.Codec, m)
 		if cerr != nil {
 			t.Errorf("%s: recorded event %d (%s) does not survive its codec, so it could not be saved: %v", s.title(), i+1, m.EventType(), cerr)
-			return agg, nil, err, false
+			return out, false
 		}
-		recorded = append(recorded, rt)
+		out.recorded = append(out.recorded, rt)
 	}
-	return agg, recorded, err, true
+	return out, true
 }
 
 // decide runs the decision, turning a panic into an error so the report says what happened.
