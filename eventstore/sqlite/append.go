@@ -70,9 +70,11 @@ func notFoundError(id string) error {
 // already committed; Append then decides between an idempotent retry and a reused ID.
 var errEventIDTaken = errors.New("event ID already committed")
 
-// Append implements [eventstore.Appender]. The events are written in one transaction on the
+// Append implements [eventstore.Appender]. The events are written in a transaction on the
 // single writer connection; their global positions are the events table's rowids, assigned
-// under SQLite's write lock and therefore in commit order, with no gaps.
+// under SQLite's write lock and therefore in commit order, with no gaps. Appends that wait
+// for the writer at the same time share one transaction, each in its own savepoint, so
+// they share one fsync (group commit); each still succeeds or fails on its own.
 func (s *Store) Append(ctx context.Context, streamID string, expected eventstore.ExpectedVersion, events ...eventstore.EventData) (eventstore.AppendResult, error) {
 	if err := s.usable(); err != nil {
 		return eventstore.AppendResult{}, err
@@ -82,50 +84,14 @@ func (s *Store) Append(ctx context.Context, streamID string, expected eventstore
 		return eventstore.AppendResult{}, err
 	}
 	// Writes become visible in one step (the commit) and writers are serialised, so the
-	// test hook runs before the write lock is taken, never while holding it.
+	// test hook runs before the append queues for the writer, never while holding it.
 	if err := eventstore.BeforeCommit(ctx); err != nil {
 		return eventstore.AppendResult{}, err
 	}
-	var res eventstore.AppendResult
-	err = s.writeTx(ctx, func(tx *sql.Tx) error {
-		cur, err := scanStream(tx.StmtContext(ctx, s.st.streamGet).QueryRowContext(ctx, streamID))
-		if err != nil {
-			return err
-		}
-		if cur.found && cur.state == stateTombstoned {
-			return tombstonedError(streamID)
-		}
-		if err := expected.Check(streamID, cur.version, cur.active()); err != nil {
-			return err
-		}
-		last, err := s.insertEvents(ctx, tx, streamID, cur.version, batch)
-		if err != nil {
-			return err
-		}
-		next := cur.version + uint64(len(batch))
-		if cur.found {
-			_, err = tx.StmtContext(ctx, s.st.streamUpdate).ExecContext(ctx, int64(next), stateActive, int64(cur.truncated), streamID)
-		} else {
-			_, err = tx.StmtContext(ctx, s.st.streamInsert).ExecContext(ctx, streamID, int64(next), stateActive, 0)
-		}
-		if err != nil {
-			return err
-		}
-		ids := make([]uuid.UUID, len(batch))
-		for i, e := range batch {
-			ids[i] = e.ID
-		}
-		res = eventstore.AppendResult{
-			StreamID:     streamID,
-			FirstVersion: cur.version + 1,
-			LastVersion:  next,
-			Position:     eventstore.Position{Pos: uint64(last)},
-			EventIDs:     ids,
-		}
-		return nil
-	})
+	req := &appendReq{ctx: ctx, streamID: streamID, expected: expected, batch: batch, done: make(chan struct{})}
+	s.submit(req)
+	res, err := req.res, req.err
 	if err == nil {
-		s.signal.Notify()
 		return res, nil
 	}
 	if errors.Is(err, errEventIDTaken) || errors.Is(err, eventstore.ErrWrongExpectedVersion) {
@@ -151,6 +117,44 @@ func (s *Store) Append(ctx context.Context, streamID string, expected eventstore
 		return eventstore.AppendResult{}, err
 	}
 	return eventstore.AppendResult{}, s.wrapErr(fmt.Errorf("sqlite: append to %q: %w", streamID, err))
+}
+
+// appendTx appends batch to streamID inside tx, checking expected against the stream's row.
+func (s *Store) appendTx(ctx context.Context, tx *sql.Tx, streamID string, expected eventstore.ExpectedVersion, batch []eventstore.EventData) (eventstore.AppendResult, error) {
+	cur, err := scanStream(tx.StmtContext(ctx, s.st.streamGet).QueryRowContext(ctx, streamID))
+	if err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	if cur.found && cur.state == stateTombstoned {
+		return eventstore.AppendResult{}, tombstonedError(streamID)
+	}
+	if err := expected.Check(streamID, cur.version, cur.active()); err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	last, err := s.insertEvents(ctx, tx, streamID, cur.version, batch)
+	if err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	next := cur.version + uint64(len(batch))
+	if cur.found {
+		_, err = tx.StmtContext(ctx, s.st.streamUpdate).ExecContext(ctx, int64(next), stateActive, int64(cur.truncated), streamID)
+	} else {
+		_, err = tx.StmtContext(ctx, s.st.streamInsert).ExecContext(ctx, streamID, int64(next), stateActive, 0)
+	}
+	if err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	ids := make([]uuid.UUID, len(batch))
+	for i, e := range batch {
+		ids[i] = e.ID
+	}
+	return eventstore.AppendResult{
+		StreamID:     streamID,
+		FirstVersion: cur.version + 1,
+		LastVersion:  next,
+		Position:     eventstore.Position{Pos: uint64(last)},
+		EventIDs:     ids,
+	}, nil
 }
 
 // insertEvents inserts the batch as versions from+1.. and returns the last row's position.

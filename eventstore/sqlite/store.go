@@ -37,6 +37,11 @@ type Store struct {
 	st     statements
 
 	signal eventstore.Signal
+
+	qmu    sync.Mutex    // guards queue
+	queue  []*appendReq  // appends waiting for the writer (group commit)
+	wtoken chan struct{} // held by the append leading a group
+	groups atomic.Int64  // committed append transactions, for tests
 }
 
 var _ eventstore.Store = (*Store)(nil)
@@ -146,7 +151,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{path: abs, cfg: cfg, lock: lock}
+	s := &Store{path: abs, cfg: cfg, lock: lock, wtoken: make(chan struct{}, 1)}
 	if err := s.open(ctx); err != nil {
 		s.closeAll()
 		return nil, err
