@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/esgen/esgen/aggregate"
 	"github.com/esgen/esgen/examples/orders/events"
 )
 
@@ -161,4 +163,53 @@ func (o *Order) ApplyItemShipped(*events.ItemShipped) {
 // ApplyOrderCancelled implements events.OrderApplier.
 func (o *Order) ApplyOrderCancelled(*events.OrderCancelled) {
 	o.status = StatusCancelled
+}
+
+// orderState is the snapshot of an Order: its fields in an Avro record, so the snapshot
+// format evolves like an event contract (add a field with a default and list the old schema
+// in snapshotCodec).
+type orderState struct {
+	Status   string `avro:"status"`
+	Total    int64  `avro:"total_cents"`
+	Currency string `avro:"currency"`
+	Paid     bool   `avro:"paid"`
+	Shipped  bool   `avro:"shipped"`
+}
+
+const orderStateSchema = `{"type": "record", "name": "OrderState", "namespace": "orders.snapshot", "fields": [
+	{"name": "status", "type": "string"},
+	{"name": "total_cents", "type": "long"},
+	{"name": "currency", "type": "string"},
+	{"name": "paid", "type": "boolean"},
+	{"name": "shipped", "type": "boolean"}
+]}`
+
+var snapshotCodec = sync.OnceValues(func() (*aggregate.AvroSnapshotCodec[orderState], error) {
+	return aggregate.NewAvroSnapshotCodec[orderState](1, orderStateSchema)
+})
+
+// SnapshotVersion implements aggregate.Snapshotter.
+func (o *Order) SnapshotVersion() int { return 1 }
+
+// MarshalSnapshot implements aggregate.Snapshotter.
+func (o *Order) MarshalSnapshot() ([]byte, error) {
+	c, err := snapshotCodec()
+	if err != nil {
+		return nil, err
+	}
+	return c.Marshal(&orderState{Status: string(o.status), Total: o.total, Currency: o.currency, Paid: o.paid, Shipped: o.shipped})
+}
+
+// UnmarshalSnapshot implements aggregate.Snapshotter.
+func (o *Order) UnmarshalSnapshot(data []byte) error {
+	c, err := snapshotCodec()
+	if err != nil {
+		return err
+	}
+	var s orderState
+	if err := c.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	o.status, o.total, o.currency, o.paid, o.shipped = Status(s.Status), s.Total, s.Currency, s.Paid, s.Shipped
+	return nil
 }

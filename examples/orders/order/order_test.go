@@ -1,6 +1,7 @@
 package order_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -96,4 +97,27 @@ func TestCancel(t *testing.T) {
 	t.Run("no cancel twice", func(t *testing.T) {
 		orders().Given(created, cancelled).When(cancel).ThenError(t, order.ErrAlreadyCancelled)
 	})
+}
+
+func TestSnapshotRoundTrip(t *testing.T) {
+	t.Parallel()
+	o := orders().Given(created, paid).When(func(*order.Order) error { return nil }).ThenNothing(t)
+	data, err := o.MarshalSnapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	restored := order.New()
+	if err := restored.UnmarshalSnapshot(data); err != nil {
+		t.Fatal(err)
+	}
+	if restored.Status() != order.StatusPaid {
+		t.Fatalf("restored status %q, want paid", restored.Status())
+	}
+	// The restored state enforces the same rules: no double payment.
+	if err := restored.Pay("pay-2", 3000, events.PaymentMethodCard, t0); !errors.Is(err, order.ErrAlreadyPaid) {
+		t.Fatalf("second payment on the restored order: got %v, want ErrAlreadyPaid", err)
+	}
+	if err := restored.UnmarshalSnapshot([]byte("garbage")); err == nil {
+		t.Fatal("a corrupt snapshot decoded without error")
+	}
 }
