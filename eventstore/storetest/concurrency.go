@@ -155,7 +155,7 @@ func (s *suite) testConcurrentExactly(t *testing.T) {
 	}
 	checkStream(t, ctx, st, stream, committed)
 	t.Logf("%d commits, %d conflicts", len(committed), conflicts)
-	s.checkRaw(t, ctx, st, int64(len(readAll(t, ctx, st, eventstore.ReadAllOptions{}))))
+	s.checkRaw(t, ctx, st, int64(len(s.readAll(t, ctx, st, eventstore.ReadAllOptions{}))))
 }
 
 // checkRaw compares the raw storage count with want, when the backend gave a way to count.
@@ -164,7 +164,7 @@ func (s *suite) checkRaw(t *testing.T, ctx context.Context, st eventstore.Store,
 	if s.cfg.rawCount == nil {
 		return
 	}
-	n, err := s.cfg.rawCount(ctx, st)
+	n, err := s.cfg.rawCount(ctx, unwrap(st))
 	if err != nil {
 		t.Fatalf("RawEventCount: %v", err)
 	}
@@ -331,7 +331,7 @@ func (s *suite) testOutOfOrderCommits(t *testing.T) {
 			total += len(r.EventIDs)
 		}
 	}
-	log := readAll(t, ctx, st, eventstore.ReadAllOptions{})
+	log := s.readAll(t, ctx, st, eventstore.ReadAllOptions{})
 	if len(log) != total {
 		t.Fatalf("ReadAll returned %d events, want the %d committed", len(log), total)
 	}
@@ -533,7 +533,7 @@ func (s *suite) testConcurrentRetries(t *testing.T) {
 		checkStream(t, ctx, st, stream, results)
 		total += 2 * len(results)
 	}
-	log := readAll(t, ctx, st, eventstore.ReadAllOptions{})
+	log := s.readAll(t, ctx, st, eventstore.ReadAllOptions{})
 	if len(log) != total || total != streams*batches*2 {
 		t.Fatalf("the global log holds %d events, want %d (each committed once)", len(log), streams*batches*2)
 	}

@@ -27,7 +27,7 @@ func (s *suite) testSoftDelete(t *testing.T) {
 			t.Errorf("the other stream has %d events after the delete, want 1", len(got))
 		}
 		var inLog int
-		for _, e := range readAll(t, ctx, st, eventstore.ReadAllOptions{}) {
+		for _, e := range s.readAll(t, ctx, st, eventstore.ReadAllOptions{}) {
 			if e.StreamID == "del-1" {
 				inLog++
 			}
@@ -145,7 +145,7 @@ func (s *suite) testTombstone(t *testing.T) {
 			t.Errorf("StreamInfo %+v, want version 2 and tombstoned", i)
 		}
 		var inLog int
-		for _, e := range readAll(t, ctx, st, eventstore.ReadAllOptions{}) {
+		for _, e := range s.readAll(t, ctx, st, eventstore.ReadAllOptions{}) {
 			if e.StreamID == "tomb-1" {
 				inLog++
 			}

@@ -143,14 +143,14 @@ func (s *suite) testReadAll(t *testing.T) {
 	s.run(t, "empty store", func(t *testing.T) {
 		ctx := s.ctx(t)
 		st := s.store(t)
-		if got := readAll(t, ctx, st, eventstore.ReadAllOptions{}); len(got) != 0 {
+		if got := s.readAll(t, ctx, st, eventstore.ReadAllOptions{}); len(got) != 0 {
 			t.Errorf("ReadAll on an empty store returned %d events", len(got))
 		}
 	})
 
 	s.run(t, "everything in commit order", func(t *testing.T) {
 		st, all := seed(t)
-		got := readAll(t, s.ctx(t), st, eventstore.ReadAllOptions{})
+		got := s.readAll(t, s.ctx(t), st, eventstore.ReadAllOptions{})
 		want := filter(all, func(appended) bool { return true })
 		if !slices.Equal(ids(got), want) {
 			t.Fatalf("ReadAll returned %d events, want %d in append order", len(got), len(want))
@@ -182,9 +182,9 @@ func (s *suite) testReadAll(t *testing.T) {
 	s.run(t, "resume from every checkpoint", func(t *testing.T) {
 		st, _ := seed(t)
 		ctx := s.ctx(t)
-		got := readAll(t, ctx, st, eventstore.ReadAllOptions{})
+		got := s.readAll(t, ctx, st, eventstore.ReadAllOptions{})
 		for k := range got {
-			rest := readAll(t, ctx, st, eventstore.ReadAllOptions{After: got[k].Position})
+			rest := s.readAll(t, ctx, st, eventstore.ReadAllOptions{After: got[k].Position})
 			if !slices.Equal(ids(rest), ids(got[k+1:])) {
 				t.Fatalf("after checkpoint %v (event %d): got %d events, want the %d that follow", got[k].Position, k, len(rest), len(got)-k-1)
 			}
@@ -219,7 +219,7 @@ func (s *suite) testReadAll(t *testing.T) {
 	for _, tc := range cases {
 		s.run(t, tc.name, func(t *testing.T) {
 			st, all := seed(t)
-			got := readAll(t, s.ctx(t), st, tc.opts)
+			got := s.readAll(t, s.ctx(t), st, tc.opts)
 			want := filter(all, tc.keep)
 			if tc.max > 0 && len(want) > tc.max {
 				want = want[:tc.max]
@@ -250,7 +250,7 @@ func (s *suite) testReadAll(t *testing.T) {
 			"a":       {"a_b-1", "axb-1", "a*b-1", "aab-1", "a[b]-1"},
 		}
 		for prefix, want := range cases {
-			got := readAll(t, ctx, st, eventstore.ReadAllOptions{StreamPrefix: prefix})
+			got := s.readAll(t, ctx, st, eventstore.ReadAllOptions{StreamPrefix: prefix})
 			var gotStreams []string
 			for _, e := range got {
 				gotStreams = append(gotStreams, e.StreamID)
@@ -272,8 +272,8 @@ func (s *suite) testReadAll(t *testing.T) {
 	s.run(t, "after the head is empty", func(t *testing.T) {
 		st, _ := seed(t)
 		ctx := s.ctx(t)
-		h := head(t, ctx, st)
-		if got := readAll(t, ctx, st, eventstore.ReadAllOptions{After: h}); len(got) != 0 {
+		h := s.head(t, ctx, st)
+		if got := s.readAll(t, ctx, st, eventstore.ReadAllOptions{After: h}); len(got) != 0 {
 			t.Errorf("ReadAll after Head %v returned %d events", h, len(got))
 		}
 	})
@@ -304,7 +304,10 @@ func (s *suite) testMetadata(t *testing.T) {
 		if len(got) != 3 {
 			t.Fatalf("read %d events, want 3", len(got))
 		}
-		fromLog := readAll(t, ctx, st, eventstore.ReadAllOptions{})
+		fromLog := s.readAll(t, ctx, st, eventstore.ReadAllOptions{})
+		if len(fromLog) != 3 {
+			t.Fatalf("ReadAll returned %d events, want 3", len(fromLog))
+		}
 		for i, e := range got {
 			want := batch[i]
 			if !bytes.Equal(e.Data, want.Data) {
@@ -335,12 +338,18 @@ func (s *suite) testMetadata(t *testing.T) {
 		copy(data, "mutated!")
 		headers["k"] = "mutated"
 		got := readStream(t, ctx, st, "meta-2", eventstore.ReadStreamOptions{})
-		if len(got) != 1 || string(got[0].Data) != "original" || got[0].Metadata.Headers["k"] != "v" {
+		if len(got) != 1 {
+			t.Fatalf("read %d events, want 1", len(got))
+		}
+		if string(got[0].Data) != "original" || got[0].Metadata.Headers["k"] != "v" {
 			t.Fatalf("after the caller changed its buffers the event reads %q %v, want \"original\" map[k:v]", got[0].Data, got[0].Metadata.Headers)
 		}
 		got[0].Data[0] = 'X'
 		got[0].Metadata.Headers["k"] = "X"
 		again := readStream(t, ctx, st, "meta-2", eventstore.ReadStreamOptions{})
+		if len(again) != 1 {
+			t.Fatalf("read %d events, want 1", len(again))
+		}
 		if string(again[0].Data) != "original" || again[0].Metadata.Headers["k"] != "v" {
 			t.Fatalf("changing a read event changed the store: reads %q %v", again[0].Data, again[0].Metadata.Headers)
 		}
@@ -404,13 +413,13 @@ func (s *suite) testHead(t *testing.T) {
 	s.run(t, "follows appends", func(t *testing.T) {
 		ctx := s.ctx(t)
 		st := s.store(t)
-		if h := head(t, ctx, st); h != eventstore.Start {
+		if h := s.head(t, ctx, st); h != eventstore.Start {
 			t.Errorf("Head of an empty store = %v, want Start", h)
 		}
 		var last eventstore.Position
 		for i := range 3 {
 			res := mustAppend(t, ctx, st, fmt.Sprintf("head-%d", i), eventstore.NoStream, evs(i+1, "A", "a")...)
-			h := head(t, ctx, st)
+			h := s.head(t, ctx, st)
 			if h != res.Position {
 				t.Errorf("after append %d Head = %v, want the append's position %v", i, h, res.Position)
 			}
@@ -419,7 +428,10 @@ func (s *suite) testHead(t *testing.T) {
 			}
 			last = h
 		}
-		all := readAll(t, ctx, st, eventstore.ReadAllOptions{})
+		all := s.readAll(t, ctx, st, eventstore.ReadAllOptions{})
+		if len(all) != 6 {
+			t.Fatalf("ReadAll returned %d events, want 6", len(all))
+		}
 		if all[len(all)-1].Position != last {
 			t.Errorf("Head %v is not the last event's position %v", last, all[len(all)-1].Position)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -203,14 +204,76 @@ func (s *suite) run(t *testing.T, name string, f func(t *testing.T)) {
 	})
 }
 
-// store returns a fresh store for t.
+// store returns a fresh store for t, wrapped to remember the last committed position.
 func (s *suite) store(t *testing.T) eventstore.Store {
 	t.Helper()
 	st := s.newStore(t)
 	if st == nil {
 		t.Fatal("storetest: the factory returned a nil store")
 	}
+	return &tracked{Store: st}
+}
+
+// tracked remembers the position of the last append it committed, so the suite can wait
+// until the global log shows it: a store may legitimately hide committed events from
+// global reads for a while (PostgreSQL hides everything behind the oldest open transaction
+// of the whole server, including other tests' transactions).
+type tracked struct {
+	eventstore.Store
+	mu   sync.Mutex
+	last eventstore.Position
+}
+
+// Append implements [eventstore.Appender], remembering the committed position.
+func (tr *tracked) Append(ctx context.Context, streamID string, expected eventstore.ExpectedVersion, events ...eventstore.EventData) (eventstore.AppendResult, error) {
+	res, err := tr.Store.Append(ctx, streamID, expected, events...)
+	if err == nil {
+		tr.mu.Lock()
+		if tr.last.Less(res.Position) {
+			tr.last = res.Position
+		}
+		tr.mu.Unlock()
+	}
+	return res, err
+}
+
+// unwrap returns the store the factory made.
+func unwrap(st eventstore.Store) eventstore.Store {
+	if tr, ok := st.(*tracked); ok {
+		return tr.Store
+	}
 	return st
+}
+
+// settle waits until Head reaches the last position committed through st, so that global
+// reads see every append the test made. It fails t after the suite's timeout.
+func (s *suite) settle(t *testing.T, ctx context.Context, st eventstore.Store) {
+	t.Helper()
+	tr, ok := st.(*tracked)
+	if !ok {
+		return
+	}
+	tr.mu.Lock()
+	want := tr.last
+	tr.mu.Unlock()
+	deadline := time.NewTimer(s.cfg.timeout)
+	defer deadline.Stop()
+	for {
+		h, err := tr.Store.Head(ctx)
+		if err != nil || !h.Less(want) {
+			return // the caller's own read reports the error
+		}
+		poll := time.NewTimer(s.cfg.pollInterval)
+		select {
+		case <-poll.C:
+		case <-deadline.C:
+			poll.Stop()
+			t.Fatalf("Head stayed at %v, before the last committed append at %v, for %v: committed events never became visible to global reads", h, want, s.cfg.timeout)
+		case <-ctx.Done():
+			poll.Stop()
+			return
+		}
+	}
 }
 
 // ctx returns a context that ends with the test, bounded by the suite's timeout.
@@ -249,6 +312,9 @@ func mustAppend(t *testing.T, ctx context.Context, st eventstore.Store, stream s
 	if err != nil {
 		t.Fatalf("Append(%q, %s, %d events): %v", stream, exp, len(events), err)
 	}
+	if len(res.EventIDs) != len(events) {
+		t.Fatalf("Append(%q, %s, %d events) returned %d event IDs: %+v", stream, exp, len(events), len(res.EventIDs), res)
+	}
 	return res
 }
 
@@ -273,8 +339,9 @@ func readStream(t *testing.T, ctx context.Context, st eventstore.Store, stream s
 	return got
 }
 
-func readAll(t *testing.T, ctx context.Context, st eventstore.Store, opts eventstore.ReadAllOptions) []eventstore.Event {
+func (s *suite) readAll(t *testing.T, ctx context.Context, st eventstore.Store, opts eventstore.ReadAllOptions) []eventstore.Event {
 	t.Helper()
+	s.settle(t, ctx, st)
 	got, err := collect(st.ReadAll(ctx, opts))
 	if err != nil {
 		t.Fatalf("ReadAll(%+v): %v", opts, err)
@@ -282,8 +349,9 @@ func readAll(t *testing.T, ctx context.Context, st eventstore.Store, opts events
 	return got
 }
 
-func head(t *testing.T, ctx context.Context, st eventstore.Store) eventstore.Position {
+func (s *suite) head(t *testing.T, ctx context.Context, st eventstore.Store) eventstore.Position {
 	t.Helper()
+	s.settle(t, ctx, st)
 	p, err := st.Head(ctx)
 	if err != nil {
 		t.Fatalf("Head: %v", err)
@@ -347,14 +415,14 @@ type snapshot struct {
 
 func (s *suite) snapshot(t *testing.T, ctx context.Context, st eventstore.Store, streams ...string) snapshot {
 	t.Helper()
-	sn := snapshot{head: head(t, ctx, st), raw: -1, info: map[string]eventstore.StreamInfo{}}
+	sn := snapshot{head: s.head(t, ctx, st), raw: -1, info: map[string]eventstore.StreamInfo{}}
 	for _, id := range streams {
 		if eventstore.ValidateStreamID(id) == nil {
 			sn.info[id] = info(t, ctx, st, id)
 		}
 	}
 	if s.cfg.rawCount != nil {
-		n, err := s.cfg.rawCount(ctx, st)
+		n, err := s.cfg.rawCount(ctx, unwrap(st))
 		if err != nil {
 			t.Fatalf("RawEventCount: %v", err)
 		}
@@ -383,7 +451,7 @@ func (s *suite) unchanged(t *testing.T, ctx context.Context, st eventstore.Store
 			t.Errorf("%s: StreamInfo(%q) changed from %+v to %+v; nothing should have been written", what, id, before.info[id], after.info[id])
 		}
 	}
-	if got := readAll(t, ctx, st, eventstore.ReadAllOptions{After: before.head}); len(got) != 0 {
+	if got := s.readAll(t, ctx, st, eventstore.ReadAllOptions{After: before.head}); len(got) != 0 {
 		t.Errorf("%s: ReadAll after the old head returned %d events; nothing should have been written", what, len(got))
 	}
 }

@@ -132,7 +132,7 @@ func (s *suite) testSubscribe(t *testing.T) {
 		if extra := sub.stop(t); len(extra) != 0 {
 			t.Errorf("subscription delivered %d unexpected events", len(extra))
 		}
-		if all := readAll(t, ctx, st, eventstore.ReadAllOptions{}); !slices.Equal(ids(got), ids(all)) {
+		if all := s.readAll(t, ctx, st, eventstore.ReadAllOptions{}); !slices.Equal(ids(got), ids(all)) {
 			t.Errorf("subscription order differs from ReadAll order")
 		}
 	})
@@ -141,7 +141,10 @@ func (s *suite) testSubscribe(t *testing.T) {
 		ctx := s.ctx(t)
 		st := s.store(t)
 		mustAppend(t, ctx, st, "sub-c", eventstore.NoStream, evs(5, "A", "x")...)
-		all := readAll(t, ctx, st, eventstore.ReadAllOptions{})
+		all := s.readAll(t, ctx, st, eventstore.ReadAllOptions{})
+		if len(all) != 5 {
+			t.Fatalf("ReadAll returned %d events, want 5", len(all))
+		}
 		sub := s.subscribe(t, ctx, st, eventstore.ReadAllOptions{After: all[2].Position})
 		got := sub.take(t, 2)
 		if !slices.Equal(ids(got), ids(all[3:])) {
@@ -179,7 +182,7 @@ func (s *suite) testSubscribe(t *testing.T) {
 		ctx := s.ctx(t)
 		st := s.store(t)
 		mustAppend(t, ctx, st, "sub-h", eventstore.NoStream, evs(3, "Old", "x")...)
-		sub := s.subscribe(t, ctx, st, eventstore.ReadAllOptions{After: head(t, ctx, st)})
+		sub := s.subscribe(t, ctx, st, eventstore.ReadAllOptions{After: s.head(t, ctx, st)})
 		r := mustAppend(t, ctx, st, "sub-h", eventstore.Exactly(3), ev("New", "y"))
 		if got := sub.take(t, 1); got[0].ID != r.EventIDs[0] {
 			t.Fatalf("subscription from the head delivered %v (%s), want the new event", got[0].ID, got[0].Type)
@@ -223,9 +226,10 @@ func (s *suite) testSubscribe(t *testing.T) {
 		ctx := s.ctx(t)
 		st := s.store(t)
 		mustAppend(t, ctx, st, "sub-d", eventstore.NoStream, ev("A", "x"))
-		sub := s.subscribe(t, ctx, st, eventstore.ReadAllOptions{PollInterval: time.Hour})
+		s.settle(t, ctx, st)
+		sub := s.subscribe(t, ctx, st, eventstore.ReadAllOptions{})
 		sub.take(t, 1)
-		// The subscription now waits for a wake-up that never comes; cancelling must end it.
+		// The subscription now waits for a wake-up or its next poll; cancelling must end it.
 		if extra := sub.stop(t); len(extra) != 0 {
 			t.Errorf("subscription delivered %d unexpected events", len(extra))
 		}
@@ -266,6 +270,7 @@ func (s *suite) testIterators(t *testing.T) {
 			ctx := s.ctx(t)
 			st := s.store(t)
 			mustAppend(t, ctx, st, "it-1", eventstore.NoStream, evs(10, "A", "a")...)
+			s.settle(t, ctx, st)
 			// Many early breaks in a row: a leaked lock or connection would block or fail.
 			for i := range 20 {
 				n := 0
@@ -313,6 +318,7 @@ func (s *suite) testIteratorsNested(t *testing.T) {
 			ctx, cancel := context.WithTimeout(s.ctx(t), s.cfg.timeout)
 			defer cancel()
 			mustAppend(t, ctx, st, "nest-1", eventstore.NoStream, evs(5, "A", "a")...)
+			s.settle(t, ctx, st)
 			// The loop runs in its own goroutine so that a deadlock fails the test instead of
 			// hanging it.
 			done := make(chan error, 1)
@@ -355,6 +361,7 @@ func (s *suite) testIteratorsNested(t *testing.T) {
 		ctx := s.ctx(t)
 		st := s.store(t)
 		mustAppend(t, ctx, st, "cancel-1", eventstore.NoStream, evs(20, "A", "a")...)
+		s.settle(t, ctx, st)
 		for _, name := range []string{"ReadAll", "Subscribe"} {
 			rctx, cancel := context.WithCancel(ctx)
 			opts := eventstore.ReadAllOptions{PageSize: 2, PollInterval: s.cfg.pollInterval}
