@@ -18,19 +18,25 @@ import (
 // ESDB_CONNECTION_STRING is set (every store in its own namespace, since a server cannot be
 // emptied), and against a fresh in-process test double per store otherwise.
 func TestConformance(t *testing.T) {
-	storetest.Run(t, newConformanceStore,
+	storetest.Run(t, storeFactory(),
 		storetest.IdempotencyAnyBestEffort("EventStoreDB recognises a retry with expected version Any only from a bounded cache of recent event IDs; the adapter's read before append also catches it while the retried events are still the stream's last"),
 		storetest.EventIDsUniquePerStream("EventStoreDB checks event IDs for idempotency within one stream only; an ID used in another stream is not detected"),
 		storetest.Parallel(),
 	)
 }
 
-func newConformanceStore(t testing.TB) eventstore.Store {
+// storeFactory returns a storetest.Factory of stores opened with opts on a real server or a
+// fresh test double.
+func storeFactory(extra ...esdb.Option) storetest.Factory {
+	return func(t testing.TB) eventstore.Store { return openStore(t, extra) }
+}
+
+func openStore(t testing.TB, extra []esdb.Option) eventstore.Store {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	conn := os.Getenv("ESDB_CONNECTION_STRING")
-	var opts []esdb.Option
+	opts := append([]esdb.Option(nil), extra...)
 	if conn != "" {
 		opts = append(opts, esdb.WithNamespace("storetest-"+uuid.NewString()+"-"))
 	} else {
