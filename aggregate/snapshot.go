@@ -111,7 +111,7 @@ func (m *MemorySnapshotStore) Put(ctx context.Context, s Snapshot) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := validateSnapshot(s); err != nil {
+	if err := ValidateSnapshot(s); err != nil {
 		return err
 	}
 	m.mu.Lock()
@@ -148,7 +148,9 @@ func Supersedes(s, old Snapshot) bool {
 	return s.SchemaVersion != old.SchemaVersion || s.StreamVersion >= old.StreamVersion
 }
 
-func validateSnapshot(s Snapshot) error {
+// ValidateSnapshot checks that s names a stream, a type and a stream version of at least 1,
+// as every [SnapshotStore.Put] requires.
+func ValidateSnapshot(s Snapshot) error {
 	switch {
 	case s.StreamID == "":
 		return fmt.Errorf("aggregate: put snapshot: the stream ID is empty")
@@ -159,7 +161,3 @@ func validateSnapshot(s Snapshot) error {
 	}
 	return nil
 }
-
-// ValidateSnapshot checks that s names a stream, a type and a stream version of at least 1,
-// as every [SnapshotStore.Put] requires.
-func ValidateSnapshot(s Snapshot) error { return validateSnapshot(s) }
