@@ -67,6 +67,15 @@ func (s *Store) toEvent(rec *esdbclient.RecordedEvent) eventstore.Event {
 	}
 }
 
+// interrupted returns the error that ends an iterator whose context is done or whose store
+// is closed: events the gRPC stream had already buffered are not delivered after that.
+func (s *Store) interrupted(ctx context.Context) error {
+	if s.closed.Load() {
+		return eventstore.ErrClosed
+	}
+	return ctx.Err()
+}
+
 // join returns a context that is also cancelled when the store is closed.
 func (s *Store) join(ctx context.Context) (context.Context, context.CancelFunc) {
 	c, cancel := context.WithCancel(ctx)
@@ -130,6 +139,11 @@ func (s *Store) ReadStream(ctx context.Context, streamID string, opts eventstore
 				rec := ev.OriginalEvent()
 				got++
 				last = rec.EventNumber
+				if err := s.interrupted(ctx); err != nil {
+					rs.Close()
+					yield(eventstore.Event{}, err)
+					return
+				}
 				if !yield(s.toEvent(rec), nil) {
 					rs.Close()
 					return
@@ -206,6 +220,11 @@ func (s *Store) ReadAll(ctx context.Context, opts eventstore.ReadAllOptions) ite
 				e := s.toEvent(rec)
 				if !opts.Matches(&e) {
 					continue
+				}
+				if err := s.interrupted(ctx); err != nil {
+					rs.Close()
+					yield(eventstore.Event{}, err)
+					return
 				}
 				if !yield(e, nil) {
 					rs.Close()
@@ -337,6 +356,10 @@ func (s *Store) Subscribe(ctx context.Context, opts eventstore.ReadAllOptions) i
 				e := s.toEvent(rec)
 				if !opts.Matches(&e) {
 					continue
+				}
+				if err := s.interrupted(ctx); err != nil {
+					yield(eventstore.Event{}, err)
+					return
 				}
 				if !yield(e, nil) {
 					return
