@@ -4,11 +4,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/hamba/avro/v2"
+	"github.com/modern-go/reflect2"
 
 	"github.com/esgen/esgen/eventstore"
 	"github.com/esgen/esgen/schema"
@@ -72,6 +74,7 @@ const (
 type Codec struct {
 	api     avro.API
 	events  map[string]*event
+	byType  map[uintptr]*event // by the Go type of the event's struct pointer
 	byFP    map[uint64]*version
 	err     error
 	writers sync.Pool
@@ -83,16 +86,19 @@ type event struct {
 	new    func() eventstore.Message
 	latest *version
 	header [HeaderSize]byte
+	rtype  uintptr         // the Go type New returns
+	enc    avro.ValEncoder // the latest schema's encoder for that type
 }
 
 type version struct {
 	event  *event
 	number int
 	fp     uint64
-	schema avro.Schema // the writer schema as parsed
-	read   avro.Schema // what payloads of this version are decoded with
-	adapt  step        // rewrites payloads before decoding with read; nil when not needed
-	err    error       // why this version cannot be decoded, if it cannot
+	schema avro.Schema     // the writer schema as parsed
+	read   avro.Schema     // what payloads of this version are decoded with
+	dec    avro.ValDecoder // read's decoder for the event's Go type
+	adapt  step            // rewrites payloads before decoding with read; nil when not needed
+	err    error           // why this version cannot be decoded, if it cannot
 }
 
 // New builds a codec from the events of a generated package: it parses every embedded
@@ -115,6 +121,7 @@ func New(cfg Config) *Codec {
 			MaxByteSliceSize:     maxBytes,
 		}.Freeze(),
 		events: make(map[string]*event, len(cfg.Events)),
+		byType: make(map[uintptr]*event, len(cfg.Events)),
 		byFP:   map[uint64]*version{},
 	}
 	for _, t := range cfg.Types {
@@ -169,7 +176,28 @@ func (c *Codec) add(e Event) error {
 			v.err = fmt.Errorf("%w: %s version %d cannot be read as version %d: %v", ErrIncompatible, e.Type, v.number, ev.latest.number, v.err)
 		}
 	}
+	// Build the encoder and decoders once, for the Go type the event decodes into, so that
+	// no call pays for hamba's cache lookups.
+	sample := e.New()
+	if sample == nil || sample.EventType() != e.Type {
+		return fmt.Errorf("avrocodec: the constructor of event %s returns a value of another event type", e.Type)
+	}
+	typ := reflect2.TypeOf(sample)
+	if typ.Kind() != reflect.Ptr {
+		return fmt.Errorf("avrocodec: the constructor of event %s returns %T, want a pointer to a struct", e.Type, sample)
+	}
+	ev.rtype = reflect2.RTypeOf(sample)
+	ev.enc = c.api.EncoderOf(ev.latest.schema, typ)
+	for _, v := range versions {
+		if v.err == nil {
+			v.dec = c.api.DecoderOf(v.read, typ)
+		}
+	}
 	c.events[e.Type] = ev
+	if _, dup := c.byType[ev.rtype]; dup {
+		return fmt.Errorf("avrocodec: event %s uses the Go type %T of another event", e.Type, sample)
+	}
+	c.byType[ev.rtype] = ev
 	return nil
 }
 
@@ -214,9 +242,15 @@ func (c *Codec) AppendMarshal(dst []byte, m eventstore.Message) (out []byte, fp 
 	if m == nil {
 		return dst, 0, fmt.Errorf("%w: cannot encode a nil event", ErrInvalidEvent)
 	}
-	ev, ok := c.events[m.EventType()]
+	ev, ok := c.byType[reflect2.RTypeOf(m)]
 	if !ok {
+		if _, known := c.events[m.EventType()]; known {
+			return dst, 0, fmt.Errorf("%w: %T claims event type %s but is not the struct generated for it", ErrUnknownEventType, m, m.EventType())
+		}
 		return dst, 0, fmt.Errorf("%w: %s is not an event of this codec (it knows %s)", ErrUnknownEventType, m.EventType(), strings.Join(c.EventTypes(), ", "))
+	}
+	if reflect2.PtrOf(m) == nil {
+		return dst, 0, fmt.Errorf("%w: cannot encode a nil *%s", ErrInvalidEvent, ev.typ)
 	}
 	w := c.writers.Get().(*avro.Writer)
 	defer func() {
@@ -230,7 +264,7 @@ func (c *Codec) AppendMarshal(dst []byte, m eventstore.Message) (out []byte, fp 
 	w.Reset(nil)
 	w.Error = nil
 	_, _ = w.Write(ev.header[:])
-	w.WriteVal(ev.latest.schema, m)
+	ev.enc.Encode(reflect2.PtrOf(m), w)
 	if w.Error != nil {
 		return dst, 0, fmt.Errorf("%w: encode %s: %v", ErrInvalidEvent, ev.typ, w.Error)
 	}
@@ -308,7 +342,7 @@ func (c *Codec) decode(v *version, body []byte, m eventstore.Message) (err error
 	}
 	r.Reset(body)
 	r.Error = nil
-	r.ReadVal(v.read, m)
+	v.dec.Decode(reflect2.PtrOf(m), r)
 	return c.checkEnd(v, r)
 }
 
