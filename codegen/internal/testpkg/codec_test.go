@@ -254,6 +254,7 @@ func TestMarshalErrors(t *testing.T) {
 		{"union without value", emptyValue, avrocodec.ErrInvalidEvent},
 		{"nil decimal", nilDecimal, avrocodec.ErrInvalidEvent},
 		{"foreign event", foreign{}, avrocodec.ErrUnknownEventType},
+		{"impostor", impostor{}, avrocodec.ErrUnknownEventType},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -268,6 +269,11 @@ func TestMarshalErrors(t *testing.T) {
 type foreign struct{}
 
 func (foreign) EventType() string { return "other.Event" }
+
+// impostor claims a generated event's type without being its struct.
+type impostor struct{ Owner string }
+
+func (impostor) EventType() string { return AccountOpenedType }
 
 func TestEnum(t *testing.T) {
 	t.Parallel()
