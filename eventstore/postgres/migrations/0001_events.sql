@@ -72,7 +72,11 @@ BEGIN
         RETURN;
     END IF;
 
-    IF EXISTS (SELECT 1 FROM {{schema}}.events e WHERE e.event_id = ANY (p_ids)) THEN
+    -- One unique-index probe per ID. (The LATERAL ... LIMIT keeps the planner from turning
+    -- this into a join that scans the whole table, as a plan cached while the table was
+    -- small would.)
+    IF EXISTS (SELECT 1 FROM unnest(p_ids) AS i(id),
+                    LATERAL (SELECT 1 FROM {{schema}}.events e WHERE e.event_id = i.id LIMIT 1) AS found) THEN
         RETURN QUERY SELECT 2::smallint, v_version, v_state, NULL::xid8, NULL::bigint;
         RETURN;
     END IF;
