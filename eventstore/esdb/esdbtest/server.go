@@ -40,14 +40,14 @@ const noRevision = math.MaxUint64
 const tombstoneRevision = math.MaxInt64
 
 // Option configures a [Server].
-type Option func(*Server)
+type Option func(*node)
 
 // WithIdempotencyCache sets how many recent event IDs the double remembers to recognise a
 // replayed write with Any or StreamExists (n < 1 means 1). The real server's cache is also
 // bounded, so such writes are only idempotent while the IDs are still cached; a small cache
 // lets tests show what happens after eviction.
 func WithIdempotencyCache(n int) Option {
-	return func(s *Server) {
+	return func(s *node) {
 		if n < 1 {
 			n = 1
 		}
@@ -57,22 +57,27 @@ func WithIdempotencyCache(n int) Option {
 
 // Server is the test double. Create it with [Start]; stop it with [Server.Close].
 type Server struct {
-	api.UnimplementedStreamsServer
-
-	lis       net.Listener
-	grpc      *grpc.Server
-	cacheSize int
-
-	mu       sync.Mutex
-	streams  map[string]*stream
-	log      []*record
-	next     uint64 // log position of the next record
-	cache    map[uuid.UUID]*record
-	order    []uuid.UUID // cache eviction order (FIFO)
-	wake     eventstore.Signal
-	done     chan struct{}
+	lis      net.Listener
+	grpc     *grpc.Server
+	n        *node
 	closing  sync.Once
 	serveErr chan error
+}
+
+// node is the double's state and its implementation of the streams service.
+type node struct {
+	api.UnimplementedStreamsServer
+
+	cacheSize int
+
+	mu      sync.Mutex
+	streams map[string]*stream
+	log     []*record
+	next    uint64 // log position of the next record
+	cache   map[uuid.UUID]*record
+	order   []uuid.UUID // cache eviction order (FIFO)
+	wake    eventstore.Signal
+	done    chan struct{}
 }
 
 type record struct {
@@ -108,21 +113,19 @@ func Start(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("esdbtest: listen on 127.0.0.1: %w", err)
 	}
-	s := &Server{
-		lis:       lis,
-		grpc:      grpc.NewServer(),
+	n := &node{
 		cacheSize: DefaultIdempotencyCache,
 		streams:   make(map[string]*stream),
 		cache:     make(map[uuid.UUID]*record),
 		done:      make(chan struct{}),
-		serveErr:  make(chan error, 1),
 	}
 	for _, o := range opts {
-		o(s)
+		o(n)
 	}
 	// The real log starts with system records; so does the double's.
-	s.write("$epoch-information", noRevision, []*record{{id: uuid.New(), typ: "$epoch-information", contentType: "application/json", data: []byte("{}")}})
-	api.RegisterStreamsServer(s.grpc, s)
+	n.write("$epoch-information", noRevision, []*record{{id: uuid.New(), typ: "$epoch-information", contentType: "application/json", data: []byte("{}")}})
+	s := &Server{lis: lis, grpc: grpc.NewServer(), n: n, serveErr: make(chan error, 1)}
+	api.RegisterStreamsServer(s.grpc, n)
 	serverfeatures.RegisterServerFeaturesServer(s.grpc, features{})
 	go func() { s.serveErr <- s.grpc.Serve(lis) }()
 	return s, nil
@@ -140,8 +143,8 @@ func (s *Server) ConnectionString() string {
 func (s *Server) Close() error {
 	var err error
 	s.closing.Do(func() {
-		close(s.done)
-		s.wake.Notify()
+		close(s.n.done)
+		s.n.wake.Notify()
 		s.grpc.Stop()
 		err = <-s.serveErr
 		if errors.Is(err, grpc.ErrServerStopped) {
@@ -170,7 +173,7 @@ func (features) GetSupportedMethods(context.Context, *shared.Empty) (*serverfeat
 
 // write appends records to a stream (stream.records) and to the log. s.mu must be held.
 // from is the stream's last revision before the write. It returns the written records.
-func (s *Server) write(name string, from uint64, recs []*record) []*record {
+func (s *node) write(name string, from uint64, recs []*record) []*record {
 	st := s.streams[name]
 	if st == nil {
 		st = &stream{}
@@ -195,7 +198,7 @@ func (s *Server) write(name string, from uint64, recs []*record) []*record {
 	return recs
 }
 
-func (s *Server) remember(r *record) {
+func (s *node) remember(r *record) {
 	if _, ok := s.cache[r.id]; !ok {
 		s.order = append(s.order, r.id)
 	}
@@ -297,7 +300,7 @@ func decodeUUID(u *shared.UUID) (uuid.UUID, error) {
 }
 
 // Append implements the Streams service's Append call.
-func (s *Server) Append(srv api.Streams_AppendServer) error {
+func (s *node) Append(srv api.Streams_AppendServer) error {
 	first, err := srv.Recv()
 	if err != nil {
 		return err
@@ -422,7 +425,7 @@ func wrongVersionResp(e expected, st *stream) *api.AppendResp {
 // replay decides whether an append repeats an earlier one, following the server's rules.
 // It returns the answer and true when the append must not be written: a success for a
 // replay, WrongExpectedVersion for IDs that only partly match. s.mu must be held.
-func (s *Server) replay(name string, e expected, st *stream, recs []*record) (*api.AppendResp, bool) {
+func (s *node) replay(name string, e expected, st *stream, recs []*record) (*api.AppendResp, bool) {
 	last := st.lastRevision()
 	switch e.kind {
 	case expNoStream, expRevision:
@@ -473,7 +476,7 @@ func deleteExpected(rev any) expected {
 }
 
 // Delete implements the Streams service's soft delete.
-func (s *Server) Delete(ctx context.Context, req *api.DeleteReq) (*api.DeleteResp, error) {
+func (s *node) Delete(ctx context.Context, req *api.DeleteReq) (*api.DeleteResp, error) {
 	name := streamName(req.GetOptions().GetStreamIdentifier())
 	if name == "" {
 		return nil, status.Error(codes.InvalidArgument, "stream name is empty")
@@ -518,7 +521,7 @@ func deleteSatisfied(e expected, st *stream) bool {
 }
 
 // Tombstone implements the Streams service's hard delete.
-func (s *Server) Tombstone(ctx context.Context, req *api.TombstoneReq) (*api.TombstoneResp, error) {
+func (s *node) Tombstone(ctx context.Context, req *api.TombstoneReq) (*api.TombstoneResp, error) {
 	name := streamName(req.GetOptions().GetStreamIdentifier())
 	if name == "" {
 		return nil, status.Error(codes.InvalidArgument, "stream name is empty")
@@ -596,7 +599,7 @@ func decodeFilter(o *api.ReadReq_Options) (*filter, error) {
 
 // Read implements the Streams service's Read call: counted reads and subscriptions of a
 // stream or of $all.
-func (s *Server) Read(req *api.ReadReq, srv api.Streams_ReadServer) error {
+func (s *node) Read(req *api.ReadReq, srv api.Streams_ReadServer) error {
 	o := req.GetOptions()
 	if o == nil {
 		return status.Error(codes.InvalidArgument, "read options are missing")
@@ -626,7 +629,7 @@ func (s *Server) Read(req *api.ReadReq, srv api.Streams_ReadServer) error {
 	return status.Error(codes.InvalidArgument, "read of neither a stream nor $all")
 }
 
-func (s *Server) readStream(so *api.ReadReq_Options_StreamOptions, backward bool, count uint64, structured bool, srv api.Streams_ReadServer) error {
+func (s *node) readStream(so *api.ReadReq_Options_StreamOptions, backward bool, count uint64, structured bool, srv api.Streams_ReadServer) error {
 	name := streamName(so.StreamIdentifier)
 	s.mu.Lock()
 	st := s.streams[name]
@@ -683,7 +686,7 @@ func allStart(ao *api.ReadReq_Options_AllOptions, end uint64) uint64 {
 }
 
 // search returns the index of the first log record at or after pos. s.mu must be held.
-func (s *Server) search(pos uint64) int {
+func (s *node) search(pos uint64) int {
 	lo, hi := 0, len(s.log)
 	for lo < hi {
 		m := (lo + hi) / 2
@@ -696,7 +699,7 @@ func (s *Server) search(pos uint64) int {
 	return lo
 }
 
-func (s *Server) readAll(ao *api.ReadReq_Options_AllOptions, backward bool, count uint64, flt *filter, structured bool, srv api.Streams_ReadServer) error {
+func (s *node) readAll(ao *api.ReadReq_Options_AllOptions, backward bool, count uint64, flt *filter, structured bool, srv api.Streams_ReadServer) error {
 	s.mu.Lock()
 	var out []*record
 	if backward {
@@ -728,7 +731,7 @@ func (s *Server) readAll(ao *api.ReadReq_Options_AllOptions, backward bool, coun
 // subscribeAll serves a catch-up subscription to $all: confirmation, the backlog after the
 // start position, a checkpoint and CaughtUp, then live records until the client goes away.
 // It holds at most one batch of record pointers; gRPC flow control bounds what is in flight.
-func (s *Server) subscribeAll(ao *api.ReadReq_Options_AllOptions, flt *filter, structured bool, srv api.Streams_ReadServer) error {
+func (s *node) subscribeAll(ao *api.ReadReq_Options_AllOptions, flt *filter, structured bool, srv api.Streams_ReadServer) error {
 	if err := srv.Send(&api.ReadResp{Content: &api.ReadResp_Confirmation{Confirmation: &api.ReadResp_SubscriptionConfirmation{
 		SubscriptionId: uuid.NewString()}}}); err != nil {
 		return err
