@@ -15,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/esgen/esgen/eventstore"
 	"github.com/esgen/esgen/eventstore/sqlite"
@@ -443,5 +444,52 @@ func TestWriteTxAndDB(t *testing.T) {
 	}
 	if err := st.DB().QueryRowContext(ctx, `SELECT count(*) FROM orders`).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("committed row: n=%d err=%v", n, err)
+	}
+}
+
+// TestForeignWriteLock: a program that opens the file directly (not through a Store) and
+// holds a write transaction makes Open and writes fail with ErrLocked after the busy
+// timeout, not hang or fail obscurely.
+func TestForeignWriteLock(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "events.db")
+	st := openAt(t, path, sqlite.WithBusyTimeout(50*time.Millisecond))
+	if _, err := st.Append(ctx, "s", eventstore.Any, ev("A", "1")); err != nil {
+		t.Fatal(err)
+	}
+	foreign, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer foreign.Close()
+	conn, err := foreign.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.Append(ctx, "s", eventstore.Any, ev("A", "2"))
+	if !errors.Is(err, sqlite.ErrLocked) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("append while another connection holds the write lock: want ErrLocked naming the file, got %v", err)
+	}
+	if err := st.WriteTx(ctx, func(*sql.Tx) error { return nil }); !errors.Is(err, sqlite.ErrLocked) {
+		t.Fatalf("WriteTx: want ErrLocked, got %v", err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = sqlite.Open(ctx, path, sqlite.WithBusyTimeout(50*time.Millisecond))
+	if !errors.Is(err, sqlite.ErrLocked) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("Open while another connection holds the write lock: want ErrLocked naming the file, got %v", err)
+	}
+	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	st2 := openAt(t, path)
+	if got := collect(t, st2.ReadStream(ctx, "s", eventstore.ReadStreamOptions{})); len(got) != 1 {
+		t.Fatalf("%d events after the failed append, want 1", len(got))
 	}
 }

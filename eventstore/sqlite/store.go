@@ -379,13 +379,21 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// wrapErr maps errors from a closed store to eventstore.ErrClosed.
+// wrapErr maps errors from a closed store to eventstore.ErrClosed, and SQLite's lock and
+// read-only failures to ErrLocked and ErrReadOnly, naming the file.
 func (s *Store) wrapErr(err error) error {
 	if err == nil {
 		return nil
 	}
 	if s.closed.Load() && !errors.Is(err, eventstore.ErrClosed) {
 		return fmt.Errorf("%w (%v)", eventstore.ErrClosed, err)
+	}
+	switch sqliteCode(err) & 0xff {
+	case sqliteBusy, sqliteLocked:
+		return fmt.Errorf("%w: %s: another connection (another program using the file) held SQLite's lock longer than the busy timeout (%v); find and stop it, or raise WithBusyTimeout: %w",
+			ErrLocked, s.path, s.cfg.busyTimeout, err)
+	case sqliteReadOnly:
+		return fmt.Errorf("%w: %s: SQLite cannot write the file any more (permissions changed or the file system was remounted read-only): %w", ErrReadOnly, s.path, err)
 	}
 	return err
 }
