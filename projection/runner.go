@@ -206,6 +206,9 @@ func (r *Runner[Tx]) runLeased(parent context.Context, lease Lease) error {
 		cp, err := r.target.LoadCheckpoint(ctx, r.name)
 		if err == nil {
 			s.version = cp.Version
+			if r.cfg.progress != nil {
+				s.progress = newTracker(r.name, cp.Version, cp.Position, r.cfg.progress).add
+			}
 			err = s.follow(ctx, cp.Position)
 		}
 		if cause := context.Cause(ctx); cause != nil {
