@@ -53,7 +53,7 @@ type queries struct {
 
 func newQueries(s string) queries {
 	q := queries{
-		append: "SELECT status, version, state, tx_id, last_position FROM " + s +
+		append: "SELECT o_status, o_version, o_state, o_tx_id, o_last_position FROM " + s +
 			".append_events($1, $2, $3, $4, $5, $6, $7, $8::jsonb[], $9)",
 		byIDs: "SELECT " + eventColumns + " FROM " + s + ".events WHERE event_id = ANY ($1)",
 		head: "SELECT tx_id, global_position FROM " + s + ".events WHERE tx_id < " + horizon +

@@ -38,8 +38,9 @@ ALTER SEQUENCE {{schema}}.events_global_position_seq OWNED BY {{schema}}.events.
 -- append_events appends one batch to one stream in the calling transaction. It takes the
 -- stream's transaction advisory lock before its first write, so the transaction ID is
 -- assigned only after the stream's previous writer committed: a stream's events reach the
--- global log in version order. Status: 0 appended, 1 expected version not met, 2 some event
--- IDs already committed (the caller decides between retry and misuse), 3 tombstoned.
+-- global log in version order. o_status: 0 appended, 1 expected version not met, 2 some
+-- event IDs already committed (the caller decides between retry and misuse), 3 tombstoned.
+-- o_version and o_state describe the stream (after the append when o_status is 0).
 CREATE FUNCTION {{schema}}.append_events(
     p_stream   text,
     p_lock     bigint,
@@ -49,62 +50,61 @@ CREATE FUNCTION {{schema}}.append_events(
     p_types    text[],
     p_data     bytea[],
     p_meta     jsonb[],
-    p_channel  text)
-RETURNS TABLE (status smallint, version bigint, state smallint, tx_id xid8, last_position bigint)
+    p_channel  text,
+    OUT o_status smallint,
+    OUT o_version bigint,
+    OUT o_state smallint,
+    OUT o_tx_id xid8,
+    OUT o_last_position bigint)
 LANGUAGE plpgsql AS $fn$
 DECLARE
-    v_version bigint   := 0;
-    v_state   smallint := 0;
-    v_exists  boolean;
-    v_n       bigint   := cardinality(p_ids);
-    v_rows    bigint;
+    v_n   bigint := cardinality(p_ids);
+    v_old bigint;
 BEGIN
     PERFORM pg_advisory_xact_lock(p_lock);
-
-    SELECT s.version, s.state INTO v_version, v_state
-      FROM {{schema}}.streams s WHERE s.stream_id = p_stream;
-    IF NOT FOUND THEN
-        v_version := 0;
-        v_state := 0;
-    END IF;
-    IF v_state = 3 THEN
-        RETURN QUERY SELECT 3::smallint, v_version, v_state, NULL::xid8, NULL::bigint;
-        RETURN;
-    END IF;
 
     -- One unique-index probe per ID. (The LATERAL ... LIMIT keeps the planner from turning
     -- this into a join that scans the whole table, as a plan cached while the table was
     -- small would.)
     IF EXISTS (SELECT 1 FROM unnest(p_ids) AS i(id),
                     LATERAL (SELECT 1 FROM {{schema}}.events e WHERE e.event_id = i.id LIMIT 1) AS found) THEN
-        RETURN QUERY SELECT 2::smallint, v_version, v_state, NULL::xid8, NULL::bigint;
+        SELECT s.version, s.state INTO o_version, o_state
+          FROM {{schema}}.streams s WHERE s.stream_id = p_stream;
+        o_version := coalesce(o_version, 0);
+        o_state := coalesce(o_state, 0);
+        o_status := CASE WHEN o_state = 3 THEN 3 ELSE 2 END;
         RETURN;
     END IF;
 
-    v_exists := v_state = 1;
-    IF NOT (p_expect = 0
-            OR (p_expect = 1 AND NOT v_exists)
-            OR (p_expect = 2 AND v_exists)
-            OR (p_expect = 3 AND v_exists AND v_version = p_expected)) THEN
-        RETURN QUERY SELECT 1::smallint, v_version, v_state, NULL::xid8, NULL::bigint;
-        RETURN;
-    END IF;
+    -- The common case in one statement: compare and set the version of an existing stream.
+    UPDATE {{schema}}.streams s
+       SET version = s.version + v_n, state = 1, updated_at = now()
+     WHERE s.stream_id = p_stream
+       AND CASE p_expect
+               WHEN 0 THEN s.state <> 3
+               WHEN 1 THEN s.state = 2
+               WHEN 2 THEN s.state = 1
+               ELSE s.state = 1 AND s.version = p_expected
+           END
+    RETURNING s.version - v_n INTO v_old;
 
-    IF v_state = 0 THEN
-        INSERT INTO {{schema}}.streams (stream_id, version) VALUES (p_stream, v_n);
-    ELSE
-        UPDATE {{schema}}.streams s
-           SET version = v_version + v_n, state = 1, updated_at = now()
-         WHERE s.stream_id = p_stream AND s.version = v_version;
-        GET DIAGNOSTICS v_rows = ROW_COUNT;
-        IF v_rows <> 1 THEN
-            RAISE EXCEPTION 'esgen: stream % changed during an append that held its lock', p_stream
-                USING ERRCODE = 'serialization_failure';
+    IF NOT FOUND THEN
+        SELECT s.version, s.state INTO o_version, o_state
+          FROM {{schema}}.streams s WHERE s.stream_id = p_stream;
+        IF FOUND THEN
+            o_status := CASE WHEN o_state = 3 THEN 3 ELSE 1 END;
+            RETURN;
         END IF;
+        IF p_expect IN (2, 3) THEN -- the stream must exist
+            o_status := 1; o_version := 0; o_state := 0;
+            RETURN;
+        END IF;
+        INSERT INTO {{schema}}.streams (stream_id, version) VALUES (p_stream, v_n);
+        v_old := 0;
     END IF;
 
     INSERT INTO {{schema}}.events (stream_id, stream_version, event_id, event_type, data, metadata)
-    SELECT p_stream, v_version + u.ord, u.id, u.typ, u.dat, u.meta
+    SELECT p_stream, v_old + u.ord, u.id, u.typ, u.dat, u.meta
       FROM unnest(p_ids, p_types, p_data, p_meta) WITH ORDINALITY AS u(id, typ, dat, meta, ord)
      ORDER BY u.ord;
 
@@ -112,7 +112,10 @@ BEGIN
         PERFORM pg_notify(p_channel, '');
     END IF;
 
-    RETURN QUERY SELECT 0::smallint, v_version + v_n, 1::smallint, pg_current_xact_id(),
-        currval('{{schema}}.events_global_position_seq');
+    o_status := 0;
+    o_version := v_old + v_n;
+    o_state := 1;
+    o_tx_id := pg_current_xact_id();
+    o_last_position := currval('{{schema}}.events_global_position_seq');
 END
 $fn$;
