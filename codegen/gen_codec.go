@@ -27,7 +27,7 @@ func (g *generator) codecFile() (*jen.File, error) {
 				d[jen.Id("Limits")] = jen.Id("limits")
 				d[jen.Id("Events")] = jen.Index().Qual(pathAvrocodec, "Event").ValuesFunc(func(v *jen.Group) {
 					for _, ei := range g.m.events {
-						v.Line().Values(jen.Dict{
+						d := jen.Dict{
 							jen.Id("Type"): jen.Id(ei.goName + "Type"),
 							jen.Id("New"): jen.Func().Params().Qual(pathEventstore, "Message").Block(
 								jen.Return(jen.New(jen.Id(ei.goName)))),
@@ -40,7 +40,12 @@ func (g *generator) codecFile() (*jen.File, error) {
 									})
 								}
 							}),
-						})
+						}
+						if g.simple[ei.ev.Name] {
+							d[jen.Id("Write")] = jen.Func().Params(jen.Id("w").Op("*").Qual(pathAvro, "Writer"), jen.Id("m").Qual(pathEventstore, "Message")).Block(
+								jen.Id("m").Assert(jen.Op("*").Id(ei.goName)).Dot("writeAvro").Call(jen.Id("w")))
+						}
+						v.Line().Values(d)
 					}
 					v.Line()
 				})

@@ -36,6 +36,7 @@ type generator struct {
 	contractsRel string
 	aggregates   []*aggregateInfo
 	projections  []*projectionInfo
+	simple       map[string]bool // records with a generated writeAvro method
 }
 
 // Generate writes the Go package for the contracts in set as configured by cfg: events,
@@ -54,7 +55,7 @@ func Generate(cfg *schema.Config, set *schema.Set) ([]File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("codegen: %w", err)
 	}
-	g := &generator{cfg: cfg, m: m, contractsRel: contractsRel(cfg)}
+	g := &generator{cfg: cfg, m: m, contractsRel: contractsRel(cfg), simple: m.simpleRecords()}
 	if err := g.resolveGlue(); err != nil {
 		return nil, err
 	}
@@ -64,6 +65,11 @@ func Generate(cfg *schema.Config, set *schema.Set) ([]File, error) {
 		return nil, fmt.Errorf("codegen: %w", err)
 	}
 	files["codec.go"] = cf
+	wf, err := g.writersFile(g.simple)
+	if err != nil {
+		return nil, fmt.Errorf("codegen: %w", err)
+	}
+	files["encoders.go"] = wf
 	for _, a := range g.aggregates {
 		files[snake(a.name)+"_aggregate.go"] = g.aggregateFile(a)
 	}

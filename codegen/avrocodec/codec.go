@@ -38,6 +38,9 @@ type Event struct {
 	Type     string                    // the event type, the record's Avro full name
 	Versions []Version                 // every published version, ascending; the last is written
 	New      func() eventstore.Message // returns a new, empty event (a pointer to its struct)
+	// Write, when set, encodes an event (a value New returns) with the latest schema
+	// without reflection; when nil, hamba/avro's reflection-based encoder is used.
+	Write func(w *avro.Writer, m eventstore.Message)
 }
 
 // Type registers an Avro named type (or a union branch name such as "array:string") with
@@ -88,6 +91,7 @@ type event struct {
 	header [HeaderSize]byte
 	rtype  uintptr         // the Go type New returns
 	enc    avro.ValEncoder // the latest schema's encoder for that type
+	write  func(w *avro.Writer, m eventstore.Message)
 }
 
 type version struct {
@@ -149,7 +153,7 @@ func (c *Codec) add(e Event) error {
 	if _, dup := c.events[e.Type]; dup {
 		return fmt.Errorf("avrocodec: event %s is declared twice", e.Type)
 	}
-	ev := &event{typ: e.Type, new: e.New}
+	ev := &event{typ: e.Type, new: e.New, write: e.Write}
 	var versions []*version
 	for _, v := range e.Versions {
 		s, err := avro.ParseWithCache(v.Schema, "", &avro.SchemaCache{})
@@ -231,11 +235,17 @@ func (c *Codec) Fingerprint(eventType string) (uint64, bool) {
 // Marshal encodes m with the latest schema of its event type into a single-object
 // encoding and returns it with the writer schema's fingerprint.
 func (c *Codec) Marshal(m eventstore.Message) ([]byte, uint64, error) {
-	return c.AppendMarshal(nil, m)
+	return c.encode(nil, m, true)
 }
 
 // AppendMarshal is Marshal appending to dst; it allocates nothing when dst has room.
-func (c *Codec) AppendMarshal(dst []byte, m eventstore.Message) (out []byte, fp uint64, err error) {
+func (c *Codec) AppendMarshal(dst []byte, m eventstore.Message) ([]byte, uint64, error) {
+	return c.encode(dst, m, false)
+}
+
+// encode appends the payload of m to dst, or returns it in a new slice of exactly its
+// size when exact is set.
+func (c *Codec) encode(dst []byte, m eventstore.Message, exact bool) (out []byte, fp uint64, err error) {
 	if c.err != nil {
 		return dst, 0, c.err
 	}
@@ -249,7 +259,8 @@ func (c *Codec) AppendMarshal(dst []byte, m eventstore.Message) (out []byte, fp 
 		}
 		return dst, 0, fmt.Errorf("%w: %s is not an event of this codec (it knows %s)", ErrUnknownEventType, m.EventType(), strings.Join(c.EventTypes(), ", "))
 	}
-	if reflect2.PtrOf(m) == nil {
+	ptr := reflect2.PtrOf(m)
+	if ptr == nil {
 		return dst, 0, fmt.Errorf("%w: cannot encode a nil *%s", ErrInvalidEvent, ev.typ)
 	}
 	w := c.writers.Get().(*avro.Writer)
@@ -257,18 +268,26 @@ func (c *Codec) AppendMarshal(dst []byte, m eventstore.Message) (out []byte, fp 
 		if r := recover(); r != nil {
 			out, fp, err = dst, 0, fmt.Errorf("%w: encode %s: %v", ErrInvalidEvent, ev.typ, r)
 		}
-		w.Reset(nil)
-		w.Error = nil
 		c.writers.Put(w)
 	}()
 	w.Reset(nil)
 	w.Error = nil
 	_, _ = w.Write(ev.header[:])
-	ev.enc.Encode(reflect2.PtrOf(m), w)
+	if ev.write != nil {
+		ev.write(w, m)
+	} else {
+		ev.enc.Encode(ptr, w)
+	}
 	if w.Error != nil {
 		return dst, 0, fmt.Errorf("%w: encode %s: %v", ErrInvalidEvent, ev.typ, w.Error)
 	}
-	return append(dst, w.Buffer()...), ev.latest.fp, nil
+	buf := w.Buffer()
+	if exact {
+		out = make([]byte, len(buf))
+		copy(out, buf)
+		return out, ev.latest.fp, nil
+	}
+	return append(dst, buf...), ev.latest.fp, nil
 }
 
 // Unmarshal decodes a payload of the given event type, written with any published version

@@ -18,13 +18,14 @@ const (
 	AllTypesType      = "test.AllTypes"
 	BenchEventType    = "test.BenchEvent"
 	DepositedType     = "test.Deposited"
+	DispatchedType    = "test.Dispatched"
 	EvolvingType      = "test.Evolving"
 	PromotedType      = "test.Promoted"
 )
 
 // EventTypes lists every event type of the package, sorted.
 func EventTypes() []string {
-	return []string{AccountOpenedType, AllTypesType, BenchEventType, DepositedType, EvolvingType, PromotedType}
+	return []string{AccountOpenedType, AllTypesType, BenchEventType, DepositedType, DispatchedType, EvolvingType, PromotedType}
 }
 
 // AccountOpened is the event test.AccountOpened (schema version 1).
@@ -137,6 +138,13 @@ func ParseColor(s string) (Color, error) {
 	return "", fmt.Errorf("test.Color: unknown symbol %q: want one of RED, GREEN, BLUE", s)
 }
 
+// Crate is the Avro record test.Crate.
+type Crate struct {
+	Label  string  `avro:"label" json:"label"`
+	Inside []Crate `avro:"inside" json:"inside"`
+	Lid    *Crate  `avro:"lid" json:"lid"`
+}
+
 // Currency is the Avro fixed test.types.Currency of 3 bytes.
 type Currency [3]byte
 
@@ -150,6 +158,38 @@ type Deposited struct {
 // EventType implements eventstore.Message.
 func (*Deposited) EventType() string {
 	return DepositedType
+}
+
+// Dispatched is the event test.Dispatched (schema version 1).
+//
+// Every type the generated encoders write without reflection.
+type Dispatched struct {
+	Flag      bool              `avro:"flag" json:"flag"`
+	Ratio     float32           `avro:"ratio" json:"ratio"`
+	Precise   float64           `avro:"precise" json:"precise"`
+	Blob      []byte            `avro:"blob" json:"blob"`
+	Day       time.Time         `avro:"day" json:"day"`
+	AtMs      time.Time         `avro:"at_ms" json:"at_ms"`
+	AtUs      time.Time         `avro:"at_us" json:"at_us"`
+	TodMs     time.Duration     `avro:"tod_ms" json:"tod_ms"`
+	TodUs     time.Duration     `avro:"tod_us" json:"tod_us"`
+	ID        uuid.UUID         `avro:"id" json:"id"`
+	MaybeID   *uuid.UUID        `avro:"maybe_id" json:"maybe_id"`
+	MaybeAt   *time.Time        `avro:"maybe_at" json:"maybe_at"`
+	Crate     Crate             `avro:"crate" json:"crate"`
+	ByName    map[string]Crate  `avro:"by_name" json:"by_name"`
+	Sparse    map[string]*int64 `avro:"sparse" json:"sparse"`
+	Grid      [][]int32         `avro:"grid" json:"grid"`
+	Seal      Seal              `avro:"seal" json:"seal"`
+	MaybeSeal *Seal             `avro:"maybe_seal" json:"maybe_seal"`
+	Size      Size              `avro:"size" json:"size"`
+	MaybeSize *Size             `avro:"maybe_size" json:"maybe_size"`
+	Many      []int64           `avro:"many" json:"many"`
+}
+
+// EventType implements eventstore.Message.
+func (*Dispatched) EventType() string {
+	return DispatchedType
 }
 
 // Evolving is the event test.Evolving (schema version 3).
@@ -218,6 +258,36 @@ type Promoted struct {
 // EventType implements eventstore.Message.
 func (*Promoted) EventType() string {
 	return PromotedType
+}
+
+// Seal is the Avro fixed test.Seal of 5 bytes.
+type Seal [5]byte
+
+// Size is the Avro enum test.Size.
+type Size string
+
+// The symbols of Size.
+const (
+	SizeS Size = "S"
+	SizeM Size = "M"
+	SizeL Size = "L"
+)
+
+// Valid reports whether e is one of the symbols of Size.
+func (e Size) Valid() bool {
+	switch e {
+	case SizeS, SizeM, SizeL:
+		return true
+	}
+	return false
+}
+
+// ParseSize returns the Size symbol s, or an error naming the valid symbols.
+func ParseSize(s string) (Size, error) {
+	if e := Size(s); e.Valid() {
+		return e, nil
+	}
+	return "", fmt.Errorf("test.Size: unknown symbol %q: want one of S, M, L", s)
 }
 
 // Status is the Avro enum test.Status.

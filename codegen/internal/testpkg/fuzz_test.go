@@ -13,7 +13,7 @@ import (
 // and what encodes must decode again.
 func FuzzUnmarshal(f *testing.F) {
 	codec := NewCodec()
-	for _, m := range []interface{ EventType() string }{fullAllTypes(), benchEvent(), &AccountOpened{Owner: "x"}} {
+	for _, m := range []interface{ EventType() string }{fullAllTypes(), benchEvent(), &AccountOpened{Owner: "x"}, fullDispatched()} {
 		data, _, err := codec.Marshal(m)
 		if err != nil {
 			f.Fatal(err)

@@ -5,6 +5,7 @@ package catalog
 import (
 	"github.com/esgen/esgen/codegen/avrocodec"
 	"github.com/esgen/esgen/eventstore"
+	avro "github.com/hamba/avro/v2"
 )
 
 // Codec encodes the package's events with their latest schema into Avro single-object
@@ -43,6 +44,9 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 					Number:      3,
 					Schema:      schemaPriceChangedV3,
 				}},
+				Write: func(w *avro.Writer, m eventstore.Message) {
+					m.(*PriceChanged).writeAvro(w)
+				},
 			},
 		},
 		Limits: limits,

@@ -5,6 +5,7 @@ package gen
 import (
 	"github.com/esgen/esgen/codegen/avrocodec"
 	"github.com/esgen/esgen/eventstore"
+	avro "github.com/hamba/avro/v2"
 )
 
 // Codec encodes the package's events with their latest schema into Avro single-object
@@ -35,6 +36,9 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 					Number:      1,
 					Schema:      schemaMovedV1,
 				}},
+				Write: func(w *avro.Writer, m eventstore.Message) {
+					m.(*Moved).writeAvro(w)
+				},
 			},
 		},
 		Limits: limits,

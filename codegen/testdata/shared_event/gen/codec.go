@@ -5,6 +5,7 @@ package bank
 import (
 	"github.com/esgen/esgen/codegen/avrocodec"
 	"github.com/esgen/esgen/eventstore"
+	avro "github.com/hamba/avro/v2"
 )
 
 // Codec encodes the package's events with their latest schema into Avro single-object
@@ -35,6 +36,9 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 					Number:      1,
 					Schema:      schemaAccountOpenedV1,
 				}},
+				Write: func(w *avro.Writer, m eventstore.Message) {
+					m.(*AccountOpened).writeAvro(w)
+				},
 			},
 			{
 				New: func() eventstore.Message {
@@ -46,6 +50,9 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 					Number:      1,
 					Schema:      schemaAuditNotedV1,
 				}},
+				Write: func(w *avro.Writer, m eventstore.Message) {
+					m.(*AuditNoted).writeAvro(w)
+				},
 			},
 			{
 				New: func() eventstore.Message {
@@ -57,6 +64,9 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 					Number:      1,
 					Schema:      schemaMoneyDepositedV1,
 				}},
+				Write: func(w *avro.Writer, m eventstore.Message) {
+					m.(*MoneyDeposited).writeAvro(w)
+				},
 			},
 		},
 		Limits: limits,
