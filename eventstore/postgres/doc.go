@@ -54,9 +54,7 @@
 // A long transaction in the store's database that holds a transaction ID (any write, to any
 // table) holds readers back; it never loses events. [Store.ReaderStall] and the
 // esgen.eventstore.postgres.reader_stall gauge show how long, and which backend is
-// responsible. Keep writing transactions in this database short. A role without
-// pg_read_all_stats may not see other roles' sessions in pg_stat_activity; their
-// transactions then count wherever they run, as in the plain pg_snapshot_xmin design.
+// responsible. Keep writing transactions in this database short.
 //
 // Event IDs are unique across the whole store. Soft-deleted streams keep their events in the
 // global log; so do tombstoned ones.

@@ -25,9 +25,10 @@ const eventColumns = "global_position, tx_id, stream_id, stream_version, event_i
 // running transaction of the whole server: transactions IDs are server-wide, but a
 // transaction connected to another database can never write this database's tables. So the
 // running transactions of the snapshot (pg_snapshot_xip) are skipped when pg_stat_activity
-// shows them in another database. Any transaction not positively placed elsewhere (a
-// prepared transaction, a session the role may not see) still counts, so the horizon is
-// never above a transaction that could still commit events here. It is evaluated inside the
+// shows them in another database (datid and backend_xid are visible to every role). Any
+// transaction not positively placed elsewhere (a prepared transaction, one that got its ID
+// after pg_stat_activity was read) still counts, so the horizon is never above a
+// transaction that could still commit events here. It is evaluated inside the
 // reading statement, from that statement's own snapshot.
 const horizon = `(SELECT coalesce(min(r.x), pg_snapshot_xmax(pg_current_snapshot()))
    FROM pg_snapshot_xip(pg_current_snapshot()) AS r(x)

@@ -24,11 +24,12 @@ type ReaderStall struct {
 	// wait behind the horizon; 0 when none wait. It bounds from above how long readers have
 	// been held back.
 	Duration time.Duration
-	// PID is the backend process ID of that transaction (0 when unknown: the role may need
-	// pg_read_all_stats to see other roles' sessions).
+	// PID is the backend process ID of that transaction (0 when unknown, e.g. a prepared
+	// transaction).
 	PID int32
 	// State and Query are that backend's state and the start of its last statement, from
-	// pg_stat_activity, to find the culprit.
+	// pg_stat_activity, to find the culprit (empty unless the role may see them:
+	// pg_read_all_stats, or the same role).
 	State, Query string
 }
 
