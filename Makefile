@@ -5,6 +5,10 @@ ESGEN   := $(GO) run ./cmd/esgen
 
 .PHONY: test test-short generate check bench demo fmt
 
+## demo: the order workflow example on a fresh embedded (SQLite) store; no server needed.
+demo:
+	$(GO) run ./examples/orders demo
+
 ## test: every test, PostgreSQL included, with the race detector.
 ## Without ESGEN_TEST_DATABASE_URL the tests start a throwaway PostgreSQL server themselves.
 test:
@@ -23,6 +27,8 @@ generate:
 check:
 	$(GO) vet $(PKGS)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(ESGEN) check --config examples/orders/esgen.yaml
+	$(ESGEN) generate --check --config examples/orders/esgen.yaml
 
 ## bench: the benchmarks behind docs/benchmarks.md.
 bench:
