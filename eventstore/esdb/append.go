@@ -77,6 +77,10 @@ func (s *Store) Append(ctx context.Context, streamID string, expected eventstore
 			}
 			return eventstore.AppendResult{}, s.conflict(ctx, streamID, expected, err)
 		}
+		if isMaxAppendSize(err) {
+			return eventstore.AppendResult{}, &eventstore.InputError{Field: "events", Problem: fmt.Sprintf(
+				"the server rejected the append as larger than its maximum append size (%v); split the append, or raise the server's --max-append-size (at most 16 MiB)", err)}
+		}
 		return eventstore.AppendResult{}, s.mapErr(ctx, "append to", streamID, err)
 	}
 	last := wr.NextExpectedVersion + 1

@@ -86,6 +86,13 @@
 // size, and after a scavenge removed the stream's events the version reads as 0. Delete,
 // Tombstone and Append never need it.
 //
+// # Append size
+//
+// EventStoreDB limits the size of a whole append (--max-append-size, 1 MiB by default, at
+// most 16 MiB), while the contract allows 1 MiB per event and 10,000 events per append. An
+// append over the server's limit fails with an *eventstore.InputError (matching
+// eventstore.ErrInvalidInput) and writes nothing.
+//
 // # Positions
 //
 // AppendResult.Position is the position the server reports for the write. Events read

@@ -72,6 +72,13 @@ func isWrongVersionStatus(err error) bool {
 	return strings.Contains(msg, "wrongexpectedversion") || strings.Contains(msg, "wrong expected version")
 }
 
+// isMaxAppendSize reports whether the server rejected an append as larger than its
+// --max-append-size.
+func isMaxAppendSize(err error) bool {
+	st, ok := status.FromError(err)
+	return ok && st.Code() == codes.InvalidArgument && strings.Contains(strings.ToLower(st.Message()), "maximum append size")
+}
+
 // currentRE finds the current revision in the client's wrong-expected-version message
 // ("wrong expected version: expecting '3' but got '5'").
 var currentRE = regexp.MustCompile(`but got '([^']*)'`)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -401,5 +402,22 @@ func TestNamespace(t *testing.T) {
 	}
 	if _, err := esdb.Open(ctx, srv.ConnectionString(), esdb.WithNamespace("$sys")); !errors.Is(err, eventstore.ErrInvalidInput) {
 		t.Fatalf("a $ namespace: %v, want ErrInvalidInput", err)
+	}
+}
+
+func TestMaxAppendSize(t *testing.T) {
+	t.Parallel()
+	s, _ := fake(t, []esdbtest.Option{esdbtest.WithMaxAppendSize(4096)})
+	ctx := context.Background()
+	big := event("T", strings.Repeat("x", 5000))
+	_, err := s.Append(ctx, "big-1", eventstore.NoStream, big)
+	if !errors.Is(err, eventstore.ErrInvalidInput) {
+		t.Fatalf("append over the server's maximum append size: %v, want ErrInvalidInput", err)
+	}
+	if info, err := s.StreamInfo(ctx, "big-1"); err != nil || info.State != eventstore.StreamAbsent {
+		t.Fatalf("after the rejected append StreamInfo = %+v, %v; want absent", info, err)
+	}
+	if _, err := s.Append(ctx, "big-1", eventstore.NoStream, event("T", "small")); err != nil {
+		t.Fatalf("a small append after the rejected one: %v", err)
 	}
 }

@@ -41,6 +41,8 @@
 //     revisions continuing after the old ones (the old events stay in $all).
 //   - Tombstone writes a $streamDeleted event: every later read or write of the stream fails
 //     with the stream-deleted error.
+//   - An append larger than the maximum append size (1 MiB by default, as on the server;
+//     see [WithMaxAppendSize]) fails with InvalidArgument and writes nothing.
 //   - System records ($-prefixed streams and event types) are part of $all, as on the server:
 //     the log starts with a system event, soft deletes and tombstones add more.
 package esdbtest

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/esgen/esgen/eventstore"
 )
@@ -31,6 +32,10 @@ const Version = "24.10.0"
 // DefaultIdempotencyCache is how many recent event IDs the double remembers for idempotent
 // writes with Any or StreamExists unless [WithIdempotencyCache] says otherwise.
 const DefaultIdempotencyCache = 100_000
+
+// DefaultMaxAppendSize is the largest append the double accepts unless [WithMaxAppendSize]
+// says otherwise: 1 MiB, the server's default (--max-append-size).
+const DefaultMaxAppendSize = 1 << 20
 
 // noRevision is the revision reported for a stream without events (-1 on the server).
 const noRevision = math.MaxUint64
@@ -55,6 +60,14 @@ func WithIdempotencyCache(n int) Option {
 	}
 }
 
+// WithMaxAppendSize sets the largest append the double accepts, in bytes of the encoded
+// proposed messages (event IDs, system metadata, user metadata and data), like the server's
+// --max-append-size option (which may not exceed 16 MiB). A larger append fails with the
+// server's InvalidArgument "Maximum Append Size of n Exceeded." error.
+func WithMaxAppendSize(n int) Option {
+	return func(s *node) { s.maxAppendSize = n }
+}
+
 // Server is the test double. Create it with [Start]; stop it with [Server.Close].
 type Server struct {
 	lis      net.Listener
@@ -68,7 +81,8 @@ type Server struct {
 type node struct {
 	api.UnimplementedStreamsServer
 
-	cacheSize int
+	cacheSize     int
+	maxAppendSize int
 
 	mu      sync.Mutex
 	streams map[string]*stream
@@ -114,10 +128,11 @@ func Start(opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("esdbtest: listen on 127.0.0.1: %w", err)
 	}
 	n := &node{
-		cacheSize: DefaultIdempotencyCache,
-		streams:   make(map[string]*stream),
-		cache:     make(map[uuid.UUID]*record),
-		done:      make(chan struct{}),
+		cacheSize:     DefaultIdempotencyCache,
+		maxAppendSize: DefaultMaxAppendSize,
+		streams:       make(map[string]*stream),
+		cache:         make(map[uuid.UUID]*record),
+		done:          make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(n)
@@ -323,6 +338,7 @@ func (s *node) Append(srv api.Streams_AppendServer) error {
 		exp = expected{kind: expRevision, rev: v.Revision}
 	}
 	var recs []*record
+	size := 0
 	for {
 		m, err := srv.Recv()
 		if errors.Is(err, io.EOF) {
@@ -334,6 +350,10 @@ func (s *node) Append(srv api.Streams_AppendServer) error {
 		p := m.GetProposedMessage()
 		if p == nil {
 			return status.Error(codes.InvalidArgument, "expected a proposed message")
+		}
+		if size += proto.Size(p); size > s.maxAppendSize {
+			srv.SetTrailer(metadata.Pairs("exception", "maximum-append-size-exceeded", "maximum-append-size", strconv.Itoa(s.maxAppendSize)))
+			return status.Error(codes.InvalidArgument, fmt.Sprintf("Maximum Append Size of %d Exceeded.", s.maxAppendSize))
 		}
 		id, err := decodeUUID(p.Id)
 		if err != nil {
