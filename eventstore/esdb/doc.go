@@ -11,6 +11,9 @@
 // scrubbed from the client library's messages. The client library logs nothing unless
 // [WithLogger] is given.
 //
+// ReadAll, Subscribe and Head read $all, which EventStoreDB lets only $admins read by
+// default: connect as an administrator or grant the user read access to $all.
+//
 // The contract maps onto EventStoreDB as follows:
 //
 //   - Versions count events from 1, EventStoreDB revisions from 0: Exactly(n) is expected
