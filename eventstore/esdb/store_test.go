@@ -282,3 +282,35 @@ func TestPositionsRoundTripThroughText(t *testing.T) {
 		t.Fatalf("Head = %v, %v; want %v", h, err, all[4].Position)
 	}
 }
+
+// TestForeignEvents reads events written by other tools: metadata that is not esgen's JSON
+// is ignored rather than failing the read, and system records are skipped in $all.
+func TestForeignEvents(t *testing.T) {
+	t.Parallel()
+	s, srv := fake(t, nil)
+	ctx := context.Background()
+	conf, err := esdbclient.ParseConnectionString(srv.ConnectionString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf.Logger = esdbclient.NoopLogging()
+	client, err := esdbclient.NewClient(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	for _, e := range []struct{ stream, typ, meta string }{
+		{"legacy-1", "Legacy", "not json"},
+		{"$system", "Internal", "{}"},
+		{"legacy-1", "$>", ""},
+	} {
+		if _, err := client.AppendToStream(ctx, e.stream, esdbclient.AppendToStreamOptions{},
+			esdbclient.EventData{EventType: e.typ, Data: []byte("x"), Metadata: []byte(e.meta)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := collect(t, s.ReadAll(ctx, eventstore.ReadAllOptions{}))
+	if len(got) != 1 || got[0].Type != "Legacy" || !got[0].Metadata.IsZero() {
+		t.Fatalf("ReadAll gave %+v, want only the Legacy event with empty metadata", got)
+	}
+}
