@@ -103,8 +103,9 @@ func newConfig(opts []Option) (config, error) {
 // Open connects to the EventStoreDB server or cluster named by connectionString
 // ("esdb://user:password@host:2113?tls=true", "esdb+discover://...", see the EventStoreDB
 // documentation for every setting) and returns a Store that owns the connection. It waits,
-// until ctx is done, for the connection to be established, so a wrong address or bad
-// credentials fail here rather than on the first append. Errors never contain the password.
+// until ctx is done, for the connection to be established, so a wrong address or TLS
+// setting fails here rather than on the first append (the server checks credentials on
+// each operation). Errors never contain the password.
 func Open(ctx context.Context, connectionString string, opts ...Option) (*Store, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
