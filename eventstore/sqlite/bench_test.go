@@ -32,13 +32,15 @@ func BenchmarkStore(b *testing.B) {
 }
 
 // BenchmarkVsRaw runs the same workloads as BenchmarkStore (same events, from
-// storetest.BenchEvent) beside a raw database/sql baseline on the same file, in the same
-// run. The raw writer opens its own connection with the same settings (WAL, the same
-// synchronous mode) and INSERTs into raw_events, a table identical to events, with one
-// prepared INSERT per event in one transaction: no version check, no streams row, no
-// idempotency, no validation. Raw readers SELECT the same columns from events with one
-// query and no decoding. The raw sub-benchmark runs first; the store's then reports
-// ratio_to_raw, its events/s over raw's.
+// storetest.BenchEvent) beside a raw database/sql baseline on the same file. The raw writer
+// opens its own connection with the same settings (WAL, the same synchronous mode) and
+// INSERTs into raw_events, a table identical to events, with one prepared INSERT per event
+// in one transaction: no version check, no streams row, no idempotency, no validation. Raw
+// readers SELECT the same columns from events in one query and decode nothing.
+//
+// The two are measured interleaved (a raw operation, then the store's, and again), so on a
+// shared machine both see the same load; each benchmark reports raw-events/s, the store's
+// events/s and ratio_to_raw, the store's rate over raw's.
 func BenchmarkVsRaw(b *testing.B) {
 	for _, n := range []int{1, 10, 100} {
 		b.Run(fmt.Sprintf("Append/events=%d", n), func(b *testing.B) { benchAppend(b, sqlite.SynchronousFull, n) })
@@ -53,6 +55,34 @@ func BenchmarkVsRaw(b *testing.B) {
 		logSize = 10_000
 	}
 	b.Run(fmt.Sprintf("ReadAll/events=%d", logSize), func(b *testing.B) { benchReadAll(b, logSize) })
+}
+
+// pair accumulates the time spent in raw and store operations.
+type pair struct{ raw, store time.Duration }
+
+func (p *pair) timeRaw(b *testing.B, f func() error) {
+	t := time.Now()
+	if err := f(); err != nil {
+		b.Fatal(err)
+	}
+	p.raw += time.Since(t)
+}
+
+func (p *pair) timeStore(b *testing.B, f func() error) {
+	t := time.Now()
+	if err := f(); err != nil {
+		b.Fatal(err)
+	}
+	p.store += time.Since(t)
+}
+
+// report reports both rates for events events done by each side, and their ratio.
+func (p *pair) report(b *testing.B, events int) {
+	raw := float64(events) / p.raw.Seconds()
+	store := float64(events) / p.store.Seconds()
+	b.ReportMetric(raw, "raw-events/s")
+	b.ReportMetric(store, "events/s")
+	b.ReportMetric(store/raw, "ratio_to_raw")
 }
 
 // benchEnv is a store and a raw connection on the same file.
@@ -120,82 +150,60 @@ func batch(n int) []eventstore.EventData {
 	return out
 }
 
-func reportRate(b *testing.B, events int) float64 {
-	rate := float64(events) / b.Elapsed().Seconds()
-	b.ReportMetric(rate, "events/s")
-	return rate
-}
-
-func reportRatio(b *testing.B, rate, raw float64) {
-	if raw > 0 {
-		b.ReportMetric(rate/raw, "ratio_to_raw")
-	}
-}
-
 // benchAppend appends n events per call, round robin over storetest.BenchStreams existing
 // streams, with an exact expected version.
 func benchAppend(b *testing.B, sync sqlite.Synchronous, n int) {
 	env := newBenchEnv(b, sync)
 	ctx := context.Background()
 	events := batch(n)
-	var raw float64
-	b.Run("raw", func(b *testing.B) {
-		versions := make([]uint64, storetest.BenchStreams)
-		prefix := "raw-" + uuid.NewString()
-		i := 0
-		for b.Loop() {
-			s := i % len(versions)
-			i++
-			if err := env.rawAppend(ctx, fmt.Sprintf("%s-%d", prefix, s), versions[s], events); err != nil {
-				b.Fatal(err)
-			}
-			versions[s] += uint64(n)
+	rawPrefix, prefix := "raw-"+uuid.NewString(), "s-"+uuid.NewString()
+	rawVersions := make([]uint64, storetest.BenchStreams)
+	versions := make([]uint64, storetest.BenchStreams)
+	for s := range versions {
+		res, err := env.st.Append(ctx, fmt.Sprintf("%s-%d", prefix, s), eventstore.NoStream, storetest.BenchEvent(s))
+		if err != nil {
+			b.Fatal(err)
 		}
-		raw = reportRate(b, i*n)
-	})
-	b.Run("store", func(b *testing.B) {
-		versions := make([]uint64, storetest.BenchStreams)
-		prefix := "s-" + uuid.NewString()
-		for s := range versions {
-			res, err := env.st.Append(ctx, fmt.Sprintf("%s-%d", prefix, s), eventstore.NoStream, storetest.BenchEvent(s))
-			if err != nil {
-				b.Fatal(err)
-			}
-			versions[s] = res.LastVersion
-		}
-		i := 0
-		for b.Loop() {
-			s := i % len(versions)
-			i++
+		versions[s] = res.LastVersion
+	}
+	var p pair
+	i := 0
+	for b.Loop() {
+		s := i % len(versions)
+		i++
+		p.timeRaw(b, func() error {
+			err := env.rawAppend(ctx, fmt.Sprintf("%s-%d", rawPrefix, s), rawVersions[s], events)
+			rawVersions[s] += uint64(n)
+			return err
+		})
+		p.timeStore(b, func() error {
 			res, err := env.st.Append(ctx, fmt.Sprintf("%s-%d", prefix, s), eventstore.Exactly(versions[s]), events...)
-			if err != nil {
-				b.Fatal(err)
-			}
 			versions[s] = res.LastVersion
-		}
-		reportRatio(b, reportRate(b, i*n), raw)
-	})
+			return err
+		})
+	}
+	p.report(b, i*n)
 }
 
 // benchConcurrent appends one event per call with expected version Any from goroutines
-// goroutines to streams streams.
+// goroutines to streams streams, alternating rounds of raw and store appends.
 func benchConcurrent(b *testing.B, streams, goroutines int) {
 	env := newBenchEnv(b, sqlite.SynchronousFull)
 	ctx := context.Background()
-	run := func(b *testing.B, appendOne func(i int, stream string) error) {
-		prefix := uuid.NewString()
+	rawPrefix, prefix := "raw-"+uuid.NewString(), "c-"+uuid.NewString()
+	// round runs ops appends from the goroutines, numbered from first.
+	round := func(first, ops int, appendOne func(i int) error) error {
 		var next atomic.Int64
 		var failed atomic.Pointer[error]
 		var wg sync.WaitGroup
-		b.ResetTimer()
 		for range goroutines {
 			wg.Go(func() {
 				for {
 					i := int(next.Add(1)) - 1
-					if i >= b.N || failed.Load() != nil {
+					if i >= ops || failed.Load() != nil {
 						return
 					}
-					if err := appendOne(i, fmt.Sprintf("%s-%d", prefix, i%streams)); err != nil {
+					if err := appendOne(first + i); err != nil {
 						failed.CompareAndSwap(nil, &err)
 						return
 					}
@@ -203,26 +211,30 @@ func benchConcurrent(b *testing.B, streams, goroutines int) {
 			})
 		}
 		wg.Wait()
-		b.StopTimer()
 		if err := failed.Load(); err != nil {
-			b.Fatal(*err)
+			return *err
 		}
+		return nil
 	}
-	var raw float64
-	b.Run("raw", func(b *testing.B) {
-		run(b, func(i int, stream string) error {
-			// Raw checks no versions; i keeps (stream, version) unique.
-			return env.rawAppend(ctx, stream, uint64(i), []eventstore.EventData{storetest.BenchEvent(i)})
+	const roundSize = 64
+	var p pair
+	done := 0
+	for b.Loop() {
+		p.timeRaw(b, func() error {
+			return round(done, roundSize, func(i int) error {
+				// Raw checks no versions; i keeps (stream, version) unique.
+				return env.rawAppend(ctx, fmt.Sprintf("%s-%d", rawPrefix, i%streams), uint64(i), []eventstore.EventData{storetest.BenchEvent(i)})
+			})
 		})
-		raw = reportRate(b, b.N)
-	})
-	b.Run("store", func(b *testing.B) {
-		run(b, func(i int, stream string) error {
-			_, err := env.st.Append(ctx, stream, eventstore.Any, storetest.BenchEvent(i))
-			return err
+		p.timeStore(b, func() error {
+			return round(done, roundSize, func(i int) error {
+				_, err := env.st.Append(ctx, fmt.Sprintf("%s-%d", prefix, i%streams), eventstore.Any, storetest.BenchEvent(i))
+				return err
+			})
 		})
-		reportRatio(b, reportRate(b, b.N), raw)
-	})
+		done += roundSize
+	}
+	p.report(b, done)
 }
 
 // fill appends n events spread over streams streams named prefix-i, 1,000 per append.
@@ -283,27 +295,25 @@ func benchReadStream(b *testing.B, n int) {
 	env := newBenchEnv(b, sqlite.SynchronousFull)
 	fill(b, env.st, "long", 1, n)
 	ctx := context.Background()
-	var raw float64
-	b.Run("raw", func(b *testing.B) {
-		reads := 0
-		for b.Loop() {
-			if got, err := rawRead(ctx, env.raw, selectColumns+` WHERE stream_id = ? ORDER BY version`, "long-0"); err != nil || got != n {
-				b.Fatalf("read %d events, %v", got, err)
+	var p pair
+	reads := 0
+	for b.Loop() {
+		p.timeRaw(b, func() error {
+			got, err := rawRead(ctx, env.raw, selectColumns+` WHERE stream_id = ? ORDER BY version`, "long-0")
+			if err == nil && got != n {
+				err = fmt.Errorf("raw read %d events, want %d", got, n)
 			}
-			reads++
-		}
-		raw = reportRate(b, reads*n)
-	})
-	b.Run("store", func(b *testing.B) {
-		reads := 0
-		for b.Loop() {
+			return err
+		})
+		p.timeStore(b, func() error {
 			if got := count(b, env.st.ReadStream(ctx, "long-0", eventstore.ReadStreamOptions{})); got != n {
-				b.Fatalf("read %d events", got)
+				return fmt.Errorf("read %d events, want %d", got, n)
 			}
-			reads++
-		}
-		reportRatio(b, reportRate(b, reads*n), raw)
-	})
+			return nil
+		})
+		reads++
+	}
+	p.report(b, reads*n)
 }
 
 // benchReadAll reads a global log of n events over 100 streams from the start.
@@ -311,25 +321,23 @@ func benchReadAll(b *testing.B, n int) {
 	env := newBenchEnv(b, sqlite.SynchronousFull)
 	fill(b, env.st, "log", 100, n)
 	ctx := context.Background()
-	var raw float64
-	b.Run("raw", func(b *testing.B) {
-		reads := 0
-		for b.Loop() {
-			if got, err := rawRead(ctx, env.raw, selectColumns+` ORDER BY position`); err != nil || got != n {
-				b.Fatalf("read %d events, %v", got, err)
+	var p pair
+	reads := 0
+	for b.Loop() {
+		p.timeRaw(b, func() error {
+			got, err := rawRead(ctx, env.raw, selectColumns+` ORDER BY position`)
+			if err == nil && got != n {
+				err = fmt.Errorf("raw read %d events, want %d", got, n)
 			}
-			reads++
-		}
-		raw = reportRate(b, reads*n)
-	})
-	b.Run("store", func(b *testing.B) {
-		reads := 0
-		for b.Loop() {
+			return err
+		})
+		p.timeStore(b, func() error {
 			if got := count(b, env.st.ReadAll(ctx, eventstore.ReadAllOptions{})); got != n {
-				b.Fatalf("read %d events", got)
+				return fmt.Errorf("read %d events, want %d", got, n)
 			}
-			reads++
-		}
-		reportRatio(b, reportRate(b, reads*n), raw)
-	})
+			return nil
+		})
+		reads++
+	}
+	p.report(b, reads*n)
 }
