@@ -42,8 +42,8 @@ func (g *generator) codecFile() (*jen.File, error) {
 							}),
 						}
 						if g.simple[ei.ev.Name] {
-							d[jen.Id("Write")] = jen.Func().Params(jen.Id("w").Op("*").Qual(pathAvro, "Writer"), jen.Id("m").Qual(pathEventstore, "Message")).Block(
-								jen.Id("m").Assert(jen.Op("*").Id(ei.goName)).Dot("writeAvro").Call(jen.Id("w")))
+							d[jen.Id("Append")] = jen.Func().Params(jen.Id("b").Index().Byte(), jen.Id("m").Qual(pathEventstore, "Message")).Params(jen.Index().Byte(), jen.Error()).Block(
+								jen.Return(jen.Id("m").Assert(jen.Op("*").Id(ei.goName)).Dot("appendAvro").Call(jen.Id("b"))))
 						}
 						v.Line().Values(d)
 					}

@@ -11,12 +11,12 @@ import (
 //
 // For records whose every field has a simple type (primitives, records, enums, fixed,
 // arrays, maps, ["null", T], dates, timestamps, times of day, uuids) the generator writes
-// a writeAvro method that encodes the latest schema directly with hamba/avro's Writer,
+// an appendAvro method that appends the latest schema's encoding to a byte slice,
 // producing the bytes hamba/avro's reflection-based encoder produces. Events built from
 // other types (decimals, durations, local timestamps, sealed unions) keep hamba/avro's
 // encoder.
 
-// simpleRecords returns the records that get a writeAvro method: the greatest set of
+// simpleRecords returns the records that get an appendAvro method: the greatest set of
 // records whose fields are all simple, given the set itself (recursive records qualify).
 func (m *model) simpleRecords() map[string]bool {
 	simple := map[string]bool{}
@@ -67,8 +67,8 @@ func isSimple(s avro.Schema, records map[string]bool) bool {
 	return false
 }
 
-// simpleLogical names the avrocodec helper writing a logical type, or "" when the type
-// is left to hamba/avro.
+// simpleLogical names the avrocodec helper appending a logical type, or "" when the
+// type is left to hamba/avro.
 func simpleLogical(s avro.Schema) string {
 	ls, ok := s.(avro.LogicalTypeSchema)
 	if !ok || ls.Logical() == nil {
@@ -76,17 +76,17 @@ func simpleLogical(s avro.Schema) string {
 	}
 	switch lt := ls.Logical().Type(); {
 	case lt == avro.Date && s.Type() == avro.Int:
-		return "WriteDate"
+		return "AppendDate"
 	case lt == avro.TimestampMillis && s.Type() == avro.Long:
-		return "WriteTimestampMillis"
+		return "AppendTimestampMillis"
 	case lt == avro.TimestampMicros && s.Type() == avro.Long:
-		return "WriteTimestampMicros"
+		return "AppendTimestampMicros"
 	case lt == avro.TimeMillis && s.Type() == avro.Int:
-		return "WriteTimeMillis"
+		return "AppendTimeMillis"
 	case lt == avro.TimeMicros && s.Type() == avro.Long:
-		return "WriteTimeMicros"
+		return "AppendTimeMicros"
 	case lt == avro.UUID && s.Type() == avro.String:
-		return "WriteUUID"
+		return "AppendUUID"
 	}
 	return ""
 }
@@ -98,7 +98,7 @@ func derefSchema(s avro.Schema) avro.Schema {
 	return s
 }
 
-// writersFile writes the writeAvro methods of the simple records and the avroIndex
+// writersFile writes the appendAvro methods of the simple records and the avroIndex
 // methods of the enums.
 func (g *generator) writersFile(simple map[string]bool) (*jen.File, error) {
 	f := g.newFile()
@@ -120,72 +120,88 @@ func (g *generator) writersFile(simple map[string]bool) (*jen.File, error) {
 				continue
 			}
 			var body []jen.Code
+			uses := false
 			for _, fl := range n.fields {
-				code, err := g.writeValue(fl.avro.Type(), jen.Id("x").Dot(fl.goName), 0)
+				code, err := g.appendValue(fl.avro.Type(), jen.Id("x").Dot(fl.goName), 0, &uses)
 				if err != nil {
 					return nil, fmt.Errorf("field %s of %s: %w", fl.avro.Name(), n.full, err)
 				}
 				body = append(body, code...)
 			}
-			cmf(f, "writeAvro encodes x with the schema of %s.", n.full)
-			f.Func().Params(jen.Id("x").Op("*").Id(n.goName)).Id("writeAvro").Params(jen.Id("w").Op("*").Qual(pathAvro, "Writer")).Block(body...)
+			body = withErr(body, uses)
+			cmf(f, "appendAvro appends the encoding of x with the schema of %s to b.", n.full)
+			f.Func().Params(jen.Id("x").Op("*").Id(n.goName)).Id("appendAvro").Params(jen.Id("b").Index().Byte()).
+				Params(jen.Index().Byte(), jen.Error()).Block(body...)
 			f.Line()
 		}
 	}
 	return f, nil
 }
 
-// writeValue returns the statements writing the value v of schema s; depth numbers the
-// variables of nested closures.
-func (g *generator) writeValue(s avro.Schema, v *jen.Statement, depth int) ([]jen.Code, error) {
+// appendValue returns the statements appending the value v of schema s to b, returning
+// early on error; depth numbers the variables of nested closures.
+func (g *generator) appendValue(s avro.Schema, v *jen.Statement, depth int, usesErr *bool) ([]jen.Code, error) {
 	s = derefSchema(s)
-	w := jen.Id("w")
+	b := jen.Id("b")
+	call := func(helper string, arg jen.Code) []jen.Code {
+		return []jen.Code{jen.Id("b").Op("=").Qual(pathAvrocodec, helper).Call(b, arg)}
+	}
+	// try calls an appender that can fail.
+	try := func(expr jen.Code) jen.Code {
+		*usesErr = true
+		return jen.If(jen.List(jen.Id("b"), jen.Err()).Op("=").Add(expr), jen.Err().Op("!=").Nil()).Block(
+			jen.Return(jen.Id("b"), jen.Err()))
+	}
 	if helper := simpleLogical(s); helper != "" {
 		arg := jen.Add(v)
-		if helper == "WriteUUID" {
+		if helper == "AppendUUID" {
 			arg = jen.Index(jen.Lit(16)).Byte().Parens(v)
 		}
-		return []jen.Code{jen.Qual(pathAvrocodec, helper).Call(w, arg)}, nil
+		return call(helper, arg), nil
 	}
 	switch t := s.(type) {
 	case *avro.PrimitiveSchema:
-		method := map[avro.Type]string{avro.Boolean: "WriteBool", avro.Int: "WriteInt", avro.Long: "WriteLong",
-			avro.Float: "WriteFloat", avro.Double: "WriteDouble", avro.Bytes: "WriteBytes", avro.String: "WriteString"}[t.Type()]
-		if method == "" {
-			return nil, fmt.Errorf("no writer for %s", t.Type())
+		helper := map[avro.Type]string{avro.Boolean: "AppendBool", avro.Int: "AppendInt", avro.Long: "AppendLong",
+			avro.Float: "AppendFloat", avro.Double: "AppendDouble", avro.Bytes: "AppendBytes", avro.String: "AppendString"}[t.Type()]
+		if helper == "" {
+			return nil, fmt.Errorf("no encoder for %s", t.Type())
 		}
-		return []jen.Code{jen.Id("w").Dot(method).Call(v)}, nil
+		return call(helper, v), nil
 	case *avro.RecordSchema:
-		return []jen.Code{jen.Add(v).Dot("writeAvro").Call(w)}, nil
+		return []jen.Code{try(jen.Add(v).Dot("appendAvro").Call(b))}, nil
 	case *avro.EnumSchema:
 		i := jen.Id(fmt.Sprintf("i%d", depth))
-		return []jen.Code{jen.If(jen.Add(i).Op(":=").Add(v).Dot("avroIndex").Call(), jen.Add(i).Op(">=").Lit(0)).Block(
-			jen.Id("w").Dot("WriteInt").Call(i),
+		return []jen.Code{jen.If(jen.Add(i).Op(":=").Add(v).Dot("avroIndex").Call(), jen.Add(i).Op("<").Lit(0)).Block(
+			jen.Return(jen.Id("b"), jen.Qual(pathAvrocodec, "EnumError").Call(jen.Lit(t.FullName()), jen.String().Parens(v))),
 		).Else().Block(
-			jen.Qual(pathAvrocodec, "EnumError").Call(w, jen.Lit(t.FullName()), jen.String().Parens(v)),
+			jen.Id("b").Op("=").Qual(pathAvrocodec, "AppendInt").Call(b, i),
 		)}, nil
 	case *avro.FixedSchema:
-		return []jen.Code{jen.List(jen.Id("_"), jen.Id("_")).Op("=").Id("w").Dot("Write").Call(jen.Add(v).Index(jen.Op(":")))}, nil
+		return []jen.Code{jen.Id("b").Op("=").Append(b, jen.Add(v).Index(jen.Op(":")).Op("..."))}, nil
 	case *avro.ArraySchema:
 		i := jen.Id(fmt.Sprintf("i%d", depth))
-		item, err := g.writeValue(t.Items(), jen.Add(v).Index(i), depth+1)
+		inner := false
+		item, err := g.appendValue(t.Items(), jen.Add(v).Index(i), depth+1, &inner)
 		if err != nil {
 			return nil, err
 		}
-		return []jen.Code{jen.Qual(pathAvrocodec, "WriteArray").Call(w, jen.Len(v),
-			jen.Func().Params(jen.Id("w").Op("*").Qual(pathAvro, "Writer"), jen.Add(i).Int()).Block(item...))}, nil
+		item = withErr(item, inner)
+		return []jen.Code{try(jen.Qual(pathAvrocodec, "AppendArray").Call(b, jen.Len(v),
+			jen.Func().Params(jen.Id("b").Index().Byte(), jen.Add(i).Int()).Params(jen.Index().Byte(), jen.Error()).Block(item...)))}, nil
 	case *avro.MapSchema:
 		item := jen.Id(fmt.Sprintf("v%d", depth))
-		code, err := g.writeValue(t.Values(), item, depth+1)
+		inner := false
+		code, err := g.appendValue(t.Values(), item, depth+1, &inner)
 		if err != nil {
 			return nil, err
 		}
+		code = withErr(code, inner)
 		typ, err := g.m.goType(t.Values(), "", "")
 		if err != nil {
 			return nil, err
 		}
-		return []jen.Code{jen.Qual(pathAvrocodec, "WriteMap").Call(w, v,
-			jen.Func().Params(jen.Id("w").Op("*").Qual(pathAvro, "Writer"), jen.Add(item).Add(typ)).Block(code...))}, nil
+		return []jen.Code{try(jen.Qual(pathAvrocodec, "AppendMap").Call(b, v,
+			jen.Func().Params(jen.Id("b").Index().Byte(), jen.Add(item).Add(typ)).Params(jen.Index().Byte(), jen.Error()).Block(code...)))}, nil
 	case *avro.UnionSchema:
 		nullIdx, typeIdx := t.Indices()
 		inner := t.Types()[typeIdx]
@@ -202,13 +218,22 @@ func (g *generator) writeValue(s avro.Schema, v *jen.Statement, depth int) ([]je
 		if isPointerType(inner) {
 			deref = jen.Add(v)
 		}
-		code, err := g.writeValue(inner, deref, depth)
+		code, err := g.appendValue(inner, deref, depth, usesErr)
 		if err != nil {
 			return nil, err
 		}
 		return []jen.Code{jen.If(jen.Add(v).Op("==").Nil()).Block(
-			jen.Id("w").Dot("WriteInt").Call(jen.Lit(nullIdx)),
-		).Else().Block(append([]jen.Code{jen.Id("w").Dot("WriteInt").Call(jen.Lit(typeIdx))}, code...)...)}, nil
+			jen.Id("b").Op("=").Qual(pathAvrocodec, "AppendInt").Call(b, jen.Lit(nullIdx)),
+		).Else().Block(append([]jen.Code{jen.Id("b").Op("=").Qual(pathAvrocodec, "AppendInt").Call(b, jen.Lit(typeIdx))}, code...)...)}, nil
 	}
-	return nil, fmt.Errorf("no writer for %s", s.Type())
+	return nil, fmt.Errorf("no encoder for %s", s.Type())
+}
+
+// withErr declares err at the top of a function body that uses it and returns b, nil at
+// its end.
+func withErr(body []jen.Code, usesErr bool) []jen.Code {
+	if usesErr {
+		body = append([]jen.Code{jen.Var().Err().Error()}, body...)
+	}
+	return append(body, jen.Return(jen.Id("b"), jen.Nil()))
 }

@@ -36,7 +36,7 @@ type generator struct {
 	contractsRel string
 	aggregates   []*aggregateInfo
 	projections  []*projectionInfo
-	simple       map[string]bool // records with a generated writeAvro method
+	simple       map[string]bool // records with a generated appendAvro method
 }
 
 // Generate writes the Go package for the contracts in set as configured by cfg: events,

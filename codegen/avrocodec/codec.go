@@ -38,9 +38,9 @@ type Event struct {
 	Type     string                    // the event type, the record's Avro full name
 	Versions []Version                 // every published version, ascending; the last is written
 	New      func() eventstore.Message // returns a new, empty event (a pointer to its struct)
-	// Write, when set, encodes an event (a value New returns) with the latest schema
-	// without reflection; when nil, hamba/avro's reflection-based encoder is used.
-	Write func(w *avro.Writer, m eventstore.Message)
+	// Append, when set, appends the encoding of an event (a value New returns) with the
+	// latest schema, without reflection; when nil, hamba/avro's encoder is used.
+	Append func(b []byte, m eventstore.Message) ([]byte, error)
 }
 
 // Type registers an Avro named type (or a union branch name such as "array:string") with
@@ -82,6 +82,7 @@ type Codec struct {
 	err     error
 	writers sync.Pool
 	readers sync.Pool
+	buffers sync.Pool // *[]byte for generated encoders
 }
 
 type event struct {
@@ -91,7 +92,7 @@ type event struct {
 	header [HeaderSize]byte
 	rtype  uintptr         // the Go type New returns
 	enc    avro.ValEncoder // the latest schema's encoder for that type
-	write  func(w *avro.Writer, m eventstore.Message)
+	append func(b []byte, m eventstore.Message) ([]byte, error)
 }
 
 type version struct {
@@ -131,6 +132,7 @@ func New(cfg Config) *Codec {
 	for _, t := range cfg.Types {
 		c.api.Register(t.Name, t.Value)
 	}
+	c.buffers.New = func() any { b := make([]byte, 0, 512); return &b }
 	c.writers.New = func() any { return avro.NewWriter(nil, 512, avro.WithWriterConfig(c.api)) }
 	c.readers.New = func() any { return avro.NewReader(nil, 0, avro.WithReaderConfig(c.api)) }
 	var errs []error
@@ -153,7 +155,7 @@ func (c *Codec) add(e Event) error {
 	if _, dup := c.events[e.Type]; dup {
 		return fmt.Errorf("avrocodec: event %s is declared twice", e.Type)
 	}
-	ev := &event{typ: e.Type, new: e.New, write: e.Write}
+	ev := &event{typ: e.Type, new: e.New, append: e.Append}
 	var versions []*version
 	for _, v := range e.Versions {
 		s, err := avro.ParseWithCache(v.Schema, "", &avro.SchemaCache{})
@@ -263,21 +265,27 @@ func (c *Codec) encode(dst []byte, m eventstore.Message, exact bool) (out []byte
 	if ptr == nil {
 		return dst, 0, fmt.Errorf("%w: cannot encode a nil *%s", ErrInvalidEvent, ev.typ)
 	}
-	w := c.writers.Get().(*avro.Writer)
 	defer func() {
 		if r := recover(); r != nil {
 			out, fp, err = dst, 0, fmt.Errorf("%w: encode %s: %v", ErrInvalidEvent, ev.typ, r)
 		}
-		c.writers.Put(w)
 	}()
+	if ev.append != nil {
+		if exact {
+			return c.appendExact(ev, m)
+		}
+		b, err := ev.append(append(dst, ev.header[:]...), m)
+		if err != nil {
+			return dst, 0, fmt.Errorf("%w: encode %s: %v", ErrInvalidEvent, ev.typ, err)
+		}
+		return b, ev.latest.fp, nil
+	}
+	w := c.writers.Get().(*avro.Writer)
+	defer c.writers.Put(w)
 	w.Reset(nil)
 	w.Error = nil
 	_, _ = w.Write(ev.header[:])
-	if ev.write != nil {
-		ev.write(w, m)
-	} else {
-		ev.enc.Encode(ptr, w)
-	}
+	ev.enc.Encode(ptr, w)
 	if w.Error != nil {
 		return dst, 0, fmt.Errorf("%w: encode %s: %v", ErrInvalidEvent, ev.typ, w.Error)
 	}
@@ -288,6 +296,21 @@ func (c *Codec) encode(dst []byte, m eventstore.Message, exact bool) (out []byte
 		return out, ev.latest.fp, nil
 	}
 	return append(dst, buf...), ev.latest.fp, nil
+}
+
+// appendExact encodes m with its generated encoder into a pooled buffer and returns a copy
+// of exactly the payload's size.
+func (c *Codec) appendExact(ev *event, m eventstore.Message) ([]byte, uint64, error) {
+	bp := c.buffers.Get().(*[]byte)
+	defer c.buffers.Put(bp)
+	b, err := ev.append(append((*bp)[:0], ev.header[:]...), m)
+	*bp = b
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: encode %s: %v", ErrInvalidEvent, ev.typ, err)
+	}
+	out := make([]byte, len(b))
+	copy(out, b)
+	return out, ev.latest.fp, nil
 }
 
 // Unmarshal decodes a payload of the given event type, written with any published version

@@ -5,7 +5,6 @@ package testpkg
 import (
 	"github.com/esgen/esgen/codegen/avrocodec"
 	"github.com/esgen/esgen/eventstore"
-	avro "github.com/hamba/avro/v2"
 	"time"
 )
 
@@ -28,6 +27,9 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 	return &Codec{c: avrocodec.New(avrocodec.Config{
 		Events: []avrocodec.Event{
 			{
+				Append: func(b []byte, m eventstore.Message) ([]byte, error) {
+					return m.(*AccountOpened).appendAvro(b)
+				},
 				New: func() eventstore.Message {
 					return new(AccountOpened)
 				},
@@ -37,9 +39,6 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 					Number:      1,
 					Schema:      schemaAccountOpenedV1,
 				}},
-				Write: func(w *avro.Writer, m eventstore.Message) {
-					m.(*AccountOpened).writeAvro(w)
-				},
 			},
 			{
 				New: func() eventstore.Message {
@@ -53,6 +52,9 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 				}},
 			},
 			{
+				Append: func(b []byte, m eventstore.Message) ([]byte, error) {
+					return m.(*BenchEvent).appendAvro(b)
+				},
 				New: func() eventstore.Message {
 					return new(BenchEvent)
 				},
@@ -66,11 +68,11 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 					Number:      2,
 					Schema:      schemaBenchEventV2,
 				}},
-				Write: func(w *avro.Writer, m eventstore.Message) {
-					m.(*BenchEvent).writeAvro(w)
-				},
 			},
 			{
+				Append: func(b []byte, m eventstore.Message) ([]byte, error) {
+					return m.(*Deposited).appendAvro(b)
+				},
 				New: func() eventstore.Message {
 					return new(Deposited)
 				},
@@ -80,25 +82,25 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 					Number:      1,
 					Schema:      schemaDepositedV1,
 				}},
-				Write: func(w *avro.Writer, m eventstore.Message) {
-					m.(*Deposited).writeAvro(w)
-				},
 			},
 			{
+				Append: func(b []byte, m eventstore.Message) ([]byte, error) {
+					return m.(*Dispatched).appendAvro(b)
+				},
 				New: func() eventstore.Message {
 					return new(Dispatched)
 				},
 				Type: DispatchedType,
 				Versions: []avrocodec.Version{{
-					Fingerprint: 0x9f67e9bdf4398b0e,
+					Fingerprint: 0xb43e3502be921f70,
 					Number:      1,
 					Schema:      schemaDispatchedV1,
 				}},
-				Write: func(w *avro.Writer, m eventstore.Message) {
-					m.(*Dispatched).writeAvro(w)
-				},
 			},
 			{
+				Append: func(b []byte, m eventstore.Message) ([]byte, error) {
+					return m.(*Evolving).appendAvro(b)
+				},
 				New: func() eventstore.Message {
 					return new(Evolving)
 				},
@@ -116,9 +118,6 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 					Number:      3,
 					Schema:      schemaEvolvingV3,
 				}},
-				Write: func(w *avro.Writer, m eventstore.Message) {
-					m.(*Evolving).writeAvro(w)
-				},
 			},
 			{
 				New: func() eventstore.Message {
@@ -199,7 +198,7 @@ const (
 	schemaBenchEventV1    = "{\"name\":\"test.BenchEvent\",\"doc\":\"A typical event: ten fields, one nested record.\",\"type\":\"record\",\"fields\":[{\"name\":\"order_id\",\"type\":\"string\"},{\"name\":\"customer_id\",\"type\":\"string\"},{\"name\":\"sku\",\"type\":\"string\"},{\"name\":\"quantity\",\"type\":\"int\"},{\"name\":\"unit_price\",\"type\":\"long\"},{\"name\":\"currency\",\"type\":\"string\"},{\"name\":\"express\",\"type\":\"boolean\"},{\"name\":\"created_at\",\"type\":\"long\"},{\"name\":\"note\",\"type\":\"string\"},{\"name\":\"address\",\"type\":{\"name\":\"test.Address\",\"type\":\"record\",\"fields\":[{\"name\":\"street\",\"type\":\"string\"},{\"name\":\"city\",\"type\":\"string\"},{\"name\":\"zip\",\"type\":\"string\"},{\"name\":\"country\",\"type\":\"string\"}]}}]}"
 	schemaBenchEventV2    = "{\"name\":\"test.BenchEvent\",\"doc\":\"A typical event: ten fields, one nested record.\",\"type\":\"record\",\"fields\":[{\"name\":\"order_id\",\"type\":\"string\"},{\"name\":\"customer_id\",\"type\":\"string\"},{\"name\":\"sku\",\"type\":\"string\"},{\"name\":\"quantity\",\"type\":\"int\"},{\"name\":\"unit_price\",\"type\":\"long\"},{\"name\":\"currency\",\"type\":\"string\"},{\"name\":\"express\",\"type\":\"boolean\"},{\"name\":\"created_at\",\"type\":\"long\"},{\"name\":\"note\",\"type\":\"string\"},{\"name\":\"address\",\"type\":{\"name\":\"test.Address\",\"type\":\"record\",\"fields\":[{\"name\":\"street\",\"type\":\"string\"},{\"name\":\"city\",\"type\":\"string\"},{\"name\":\"zip\",\"type\":\"string\"},{\"name\":\"country\",\"type\":\"string\"}]}},{\"name\":\"channel\",\"type\":\"string\",\"default\":\"web\"}]}"
 	schemaDepositedV1     = "{\"name\":\"test.Deposited\",\"doc\":\"Money paid in; shared by the Account and Ledger aggregates.\",\"type\":\"record\",\"fields\":[{\"name\":\"amount\",\"type\":{\"name\":\"test.types.Money\",\"doc\":\"An amount in a currency.\",\"type\":\"record\",\"fields\":[{\"name\":\"currency\",\"type\":{\"name\":\"test.types.Currency\",\"type\":\"fixed\",\"size\":3}},{\"name\":\"units\",\"doc\":\"Minor units (cents).\",\"type\":\"long\"}]}}]}"
-	schemaDispatchedV1    = "{\"name\":\"test.Dispatched\",\"doc\":\"Every type the generated encoders write without reflection.\",\"type\":\"record\",\"fields\":[{\"name\":\"flag\",\"type\":\"boolean\"},{\"name\":\"ratio\",\"type\":\"float\"},{\"name\":\"precise\",\"type\":\"double\"},{\"name\":\"blob\",\"type\":\"bytes\"},{\"name\":\"day\",\"type\":{\"type\":\"int\",\"logicalType\":\"date\"}},{\"name\":\"at_ms\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},{\"name\":\"at_us\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-micros\"}},{\"name\":\"tod_ms\",\"type\":{\"type\":\"int\",\"logicalType\":\"time-millis\"}},{\"name\":\"tod_us\",\"type\":{\"type\":\"long\",\"logicalType\":\"time-micros\"}},{\"name\":\"id\",\"type\":{\"type\":\"string\",\"logicalType\":\"uuid\"}},{\"name\":\"maybe_id\",\"type\":[\"null\",{\"type\":\"string\",\"logicalType\":\"uuid\"}],\"default\":null},{\"name\":\"maybe_at\",\"type\":[{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"},\"null\"]},{\"name\":\"crate\",\"type\":{\"name\":\"test.Crate\",\"type\":\"record\",\"fields\":[{\"name\":\"label\",\"type\":\"string\"},{\"name\":\"inside\",\"type\":{\"type\":\"array\",\"items\":\"test.Crate\"}},{\"name\":\"lid\",\"type\":[\"null\",\"test.Crate\"],\"default\":null}]}},{\"name\":\"by_name\",\"type\":{\"type\":\"map\",\"values\":\"test.Crate\"}},{\"name\":\"sparse\",\"type\":{\"type\":\"map\",\"values\":[\"null\",\"long\"]}},{\"name\":\"grid\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"array\",\"items\":\"int\"}}},{\"name\":\"seal\",\"type\":{\"name\":\"test.Seal\",\"type\":\"fixed\",\"size\":5}},{\"name\":\"maybe_seal\",\"type\":[\"null\",\"test.Seal\"],\"default\":null},{\"name\":\"size\",\"type\":{\"name\":\"test.Size\",\"type\":\"enum\",\"symbols\":[\"S\",\"M\",\"L\"]}},{\"name\":\"maybe_size\",\"type\":[\"null\",\"test.Size\"],\"default\":null},{\"name\":\"many\",\"type\":{\"type\":\"array\",\"items\":\"long\"}}]}"
+	schemaDispatchedV1    = "{\"name\":\"test.Dispatched\",\"doc\":\"Every type the generated encoders write without reflection.\",\"type\":\"record\",\"fields\":[{\"name\":\"flag\",\"type\":\"boolean\"},{\"name\":\"ratio\",\"type\":\"float\"},{\"name\":\"precise\",\"type\":\"double\"},{\"name\":\"blob\",\"type\":\"bytes\"},{\"name\":\"day\",\"type\":{\"type\":\"int\",\"logicalType\":\"date\"}},{\"name\":\"at_ms\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},{\"name\":\"at_us\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-micros\"}},{\"name\":\"tod_ms\",\"type\":{\"type\":\"int\",\"logicalType\":\"time-millis\"}},{\"name\":\"tod_us\",\"type\":{\"type\":\"long\",\"logicalType\":\"time-micros\"}},{\"name\":\"id\",\"type\":{\"type\":\"string\",\"logicalType\":\"uuid\"}},{\"name\":\"maybe_id\",\"type\":[\"null\",{\"type\":\"string\",\"logicalType\":\"uuid\"}],\"default\":null},{\"name\":\"maybe_at\",\"type\":[{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"},\"null\"]},{\"name\":\"crate\",\"type\":{\"name\":\"test.Crate\",\"type\":\"record\",\"fields\":[{\"name\":\"label\",\"type\":\"string\"},{\"name\":\"inside\",\"type\":{\"type\":\"array\",\"items\":\"test.Crate\"}},{\"name\":\"lid\",\"type\":[\"null\",\"test.Crate\"],\"default\":null}]}},{\"name\":\"by_name\",\"type\":{\"type\":\"map\",\"values\":\"test.Crate\"}},{\"name\":\"sparse\",\"type\":{\"type\":\"map\",\"values\":[\"null\",\"long\"]}},{\"name\":\"grid\",\"type\":{\"type\":\"array\",\"items\":{\"type\":\"array\",\"items\":\"int\"}}},{\"name\":\"seal\",\"type\":{\"name\":\"test.Seal\",\"type\":\"fixed\",\"size\":5}},{\"name\":\"maybe_seal\",\"type\":[\"null\",\"test.Seal\"],\"default\":null},{\"name\":\"size\",\"type\":{\"name\":\"test.Size\",\"type\":\"enum\",\"symbols\":[\"S\",\"M\",\"L\"]}},{\"name\":\"maybe_size\",\"type\":[\"null\",\"test.Size\"],\"default\":null},{\"name\":\"other_size\",\"type\":\"test.Size\"},{\"name\":\"many\",\"type\":{\"type\":\"array\",\"items\":\"long\"}}]}"
 	schemaEvolvingV1      = "{\"name\":\"test.Evolving\",\"doc\":\"An event that evolved from v1 to v3.\",\"type\":\"record\",\"fields\":[{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"amount\",\"type\":\"int\"},{\"name\":\"removed\",\"type\":\"string\"}]}"
 	schemaEvolvingV2      = "{\"name\":\"test.Evolving\",\"doc\":\"An event that evolved from v1 to v3.\",\"type\":\"record\",\"fields\":[{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"amount\",\"type\":\"long\"},{\"name\":\"currency\",\"type\":\"string\",\"default\":\"EUR\"},{\"name\":\"status\",\"type\":{\"name\":\"test.Status\",\"type\":\"enum\",\"symbols\":[\"OPEN\",\"CLOSED\"]},\"default\":\"OPEN\"}]}"
 	schemaEvolvingV3      = "{\"name\":\"test.Evolving\",\"doc\":\"An event that evolved from v1 to v3.\",\"type\":\"record\",\"fields\":[{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"amount\",\"type\":\"long\"},{\"name\":\"currency\",\"type\":\"string\",\"default\":\"EUR\"},{\"name\":\"status\",\"type\":{\"name\":\"test.Status\",\"type\":\"enum\",\"symbols\":[\"OPEN\",\"CLOSED\",\"UNKNOWN\"],\"default\":\"UNKNOWN\"},\"default\":\"OPEN\"},{\"name\":\"tags\",\"type\":{\"type\":\"array\",\"items\":\"string\"},\"default\":[\"new\"]},{\"name\":\"note\",\"type\":[\"null\",\"string\"],\"default\":null},{\"name\":\"origin\",\"type\":{\"name\":\"test.Origin\",\"type\":\"record\",\"fields\":[{\"name\":\"system\",\"type\":\"string\"},{\"name\":\"version\",\"type\":\"int\"}]},\"default\":{\"system\":\"legacy\",\"version\":1}}]}"

@@ -2,37 +2,40 @@
 
 package testpkg
 
-import (
-	"github.com/esgen/esgen/codegen/avrocodec"
-	avro "github.com/hamba/avro/v2"
-)
+import "github.com/esgen/esgen/codegen/avrocodec"
 
-// writeAvro encodes x with the schema of test.AccountOpened.
-func (x *AccountOpened) writeAvro(w *avro.Writer) {
-	w.WriteString(x.Owner)
+// appendAvro appends the encoding of x with the schema of test.AccountOpened to b.
+func (x *AccountOpened) appendAvro(b []byte) ([]byte, error) {
+	b = avrocodec.AppendString(b, x.Owner)
+	return b, nil
 }
 
-// writeAvro encodes x with the schema of test.Address.
-func (x *Address) writeAvro(w *avro.Writer) {
-	w.WriteString(x.Street)
-	w.WriteString(x.City)
-	w.WriteString(x.Zip)
-	w.WriteString(x.Country)
+// appendAvro appends the encoding of x with the schema of test.Address to b.
+func (x *Address) appendAvro(b []byte) ([]byte, error) {
+	b = avrocodec.AppendString(b, x.Street)
+	b = avrocodec.AppendString(b, x.City)
+	b = avrocodec.AppendString(b, x.Zip)
+	b = avrocodec.AppendString(b, x.Country)
+	return b, nil
 }
 
-// writeAvro encodes x with the schema of test.BenchEvent.
-func (x *BenchEvent) writeAvro(w *avro.Writer) {
-	w.WriteString(x.OrderID)
-	w.WriteString(x.CustomerID)
-	w.WriteString(x.SKU)
-	w.WriteInt(x.Quantity)
-	w.WriteLong(x.UnitPrice)
-	w.WriteString(x.Currency)
-	w.WriteBool(x.Express)
-	w.WriteLong(x.CreatedAt)
-	w.WriteString(x.Note)
-	x.Address.writeAvro(w)
-	w.WriteString(x.Channel)
+// appendAvro appends the encoding of x with the schema of test.BenchEvent to b.
+func (x *BenchEvent) appendAvro(b []byte) ([]byte, error) {
+	var err error
+	b = avrocodec.AppendString(b, x.OrderID)
+	b = avrocodec.AppendString(b, x.CustomerID)
+	b = avrocodec.AppendString(b, x.SKU)
+	b = avrocodec.AppendInt(b, x.Quantity)
+	b = avrocodec.AppendLong(b, x.UnitPrice)
+	b = avrocodec.AppendString(b, x.Currency)
+	b = avrocodec.AppendBool(b, x.Express)
+	b = avrocodec.AppendLong(b, x.CreatedAt)
+	b = avrocodec.AppendString(b, x.Note)
+	if b, err = x.Address.appendAvro(b); err != nil {
+		return b, err
+	}
+	b = avrocodec.AppendString(b, x.Channel)
+	return b, nil
 }
 
 // avroIndex returns the position of e among the symbols of test.Color, or -1.
@@ -48,150 +51,212 @@ func (e Color) avroIndex() int32 {
 	return -1
 }
 
-// writeAvro encodes x with the schema of test.Crate.
-func (x *Crate) writeAvro(w *avro.Writer) {
-	w.WriteString(x.Label)
-	avrocodec.WriteArray(w, len(x.Inside), func(w *avro.Writer, i0 int) {
-		x.Inside[i0].writeAvro(w)
-	})
-	if x.Lid == nil {
-		w.WriteInt(0)
-	} else {
-		w.WriteInt(1)
-		x.Lid.writeAvro(w)
+// appendAvro appends the encoding of x with the schema of test.Crate to b.
+func (x *Crate) appendAvro(b []byte) ([]byte, error) {
+	var err error
+	b = avrocodec.AppendString(b, x.Label)
+	if b, err = avrocodec.AppendArray(b, len(x.Inside), func(b []byte, i0 int) ([]byte, error) {
+		var err error
+		if b, err = x.Inside[i0].appendAvro(b); err != nil {
+			return b, err
+		}
+		return b, nil
+	}); err != nil {
+		return b, err
 	}
-}
-
-// writeAvro encodes x with the schema of test.Deposited.
-func (x *Deposited) writeAvro(w *avro.Writer) {
-	x.Amount.writeAvro(w)
-}
-
-// writeAvro encodes x with the schema of test.Dispatched.
-func (x *Dispatched) writeAvro(w *avro.Writer) {
-	w.WriteBool(x.Flag)
-	w.WriteFloat(x.Ratio)
-	w.WriteDouble(x.Precise)
-	w.WriteBytes(x.Blob)
-	avrocodec.WriteDate(w, x.Day)
-	avrocodec.WriteTimestampMillis(w, x.AtMs)
-	avrocodec.WriteTimestampMicros(w, x.AtUs)
-	avrocodec.WriteTimeMillis(w, x.TodMs)
-	avrocodec.WriteTimeMicros(w, x.TodUs)
-	avrocodec.WriteUUID(w, [16]byte(x.ID))
-	if x.MaybeID == nil {
-		w.WriteInt(0)
+	if x.Lid == nil {
+		b = avrocodec.AppendInt(b, 0)
 	} else {
-		w.WriteInt(1)
-		avrocodec.WriteUUID(w, [16]byte(*x.MaybeID))
+		b = avrocodec.AppendInt(b, 1)
+		if b, err = x.Lid.appendAvro(b); err != nil {
+			return b, err
+		}
+	}
+	return b, nil
+}
+
+// appendAvro appends the encoding of x with the schema of test.Deposited to b.
+func (x *Deposited) appendAvro(b []byte) ([]byte, error) {
+	var err error
+	if b, err = x.Amount.appendAvro(b); err != nil {
+		return b, err
+	}
+	return b, nil
+}
+
+// appendAvro appends the encoding of x with the schema of test.Dispatched to b.
+func (x *Dispatched) appendAvro(b []byte) ([]byte, error) {
+	var err error
+	b = avrocodec.AppendBool(b, x.Flag)
+	b = avrocodec.AppendFloat(b, x.Ratio)
+	b = avrocodec.AppendDouble(b, x.Precise)
+	b = avrocodec.AppendBytes(b, x.Blob)
+	b = avrocodec.AppendDate(b, x.Day)
+	b = avrocodec.AppendTimestampMillis(b, x.AtMs)
+	b = avrocodec.AppendTimestampMicros(b, x.AtUs)
+	b = avrocodec.AppendTimeMillis(b, x.TodMs)
+	b = avrocodec.AppendTimeMicros(b, x.TodUs)
+	b = avrocodec.AppendUUID(b, [16]byte(x.ID))
+	if x.MaybeID == nil {
+		b = avrocodec.AppendInt(b, 0)
+	} else {
+		b = avrocodec.AppendInt(b, 1)
+		b = avrocodec.AppendUUID(b, [16]byte(*x.MaybeID))
 	}
 	if x.MaybeAt == nil {
-		w.WriteInt(1)
+		b = avrocodec.AppendInt(b, 1)
 	} else {
-		w.WriteInt(0)
-		avrocodec.WriteTimestampMillis(w, *x.MaybeAt)
+		b = avrocodec.AppendInt(b, 0)
+		b = avrocodec.AppendTimestampMillis(b, *x.MaybeAt)
 	}
-	x.Crate.writeAvro(w)
-	avrocodec.WriteMap(w, x.ByName, func(w *avro.Writer, v0 Crate) {
-		v0.writeAvro(w)
-	})
-	avrocodec.WriteMap(w, x.Sparse, func(w *avro.Writer, v0 *int64) {
-		if v0 == nil {
-			w.WriteInt(0)
-		} else {
-			w.WriteInt(1)
-			w.WriteLong(*v0)
+	if b, err = x.Crate.appendAvro(b); err != nil {
+		return b, err
+	}
+	if b, err = avrocodec.AppendMap(b, x.ByName, func(b []byte, v0 Crate) ([]byte, error) {
+		var err error
+		if b, err = v0.appendAvro(b); err != nil {
+			return b, err
 		}
-	})
-	avrocodec.WriteArray(w, len(x.Grid), func(w *avro.Writer, i0 int) {
-		avrocodec.WriteArray(w, len(x.Grid[i0]), func(w *avro.Writer, i1 int) {
-			w.WriteInt(x.Grid[i0][i1])
-		})
-	})
-	_, _ = w.Write(x.Seal[:])
-	if x.MaybeSeal == nil {
-		w.WriteInt(0)
-	} else {
-		w.WriteInt(1)
-		_, _ = w.Write(x.MaybeSeal[:])
+		return b, nil
+	}); err != nil {
+		return b, err
 	}
-	if i0 := x.Size.avroIndex(); i0 >= 0 {
-		w.WriteInt(i0)
+	if b, err = avrocodec.AppendMap(b, x.Sparse, func(b []byte, v0 *int64) ([]byte, error) {
+		if v0 == nil {
+			b = avrocodec.AppendInt(b, 0)
+		} else {
+			b = avrocodec.AppendInt(b, 1)
+			b = avrocodec.AppendLong(b, *v0)
+		}
+		return b, nil
+	}); err != nil {
+		return b, err
+	}
+	if b, err = avrocodec.AppendArray(b, len(x.Grid), func(b []byte, i0 int) ([]byte, error) {
+		var err error
+		if b, err = avrocodec.AppendArray(b, len(x.Grid[i0]), func(b []byte, i1 int) ([]byte, error) {
+			b = avrocodec.AppendInt(b, x.Grid[i0][i1])
+			return b, nil
+		}); err != nil {
+			return b, err
+		}
+		return b, nil
+	}); err != nil {
+		return b, err
+	}
+	b = append(b, x.Seal[:]...)
+	if x.MaybeSeal == nil {
+		b = avrocodec.AppendInt(b, 0)
 	} else {
-		avrocodec.EnumError(w, "test.Size", string(x.Size))
+		b = avrocodec.AppendInt(b, 1)
+		b = append(b, x.MaybeSeal[:]...)
+	}
+	if i0 := x.Size.avroIndex(); i0 < 0 {
+		return b, avrocodec.EnumError("test.Size", string(x.Size))
+	} else {
+		b = avrocodec.AppendInt(b, i0)
 	}
 	if x.MaybeSize == nil {
-		w.WriteInt(0)
+		b = avrocodec.AppendInt(b, 0)
 	} else {
-		w.WriteInt(1)
-		if i0 := (*x.MaybeSize).avroIndex(); i0 >= 0 {
-			w.WriteInt(i0)
+		b = avrocodec.AppendInt(b, 1)
+		if i0 := (*x.MaybeSize).avroIndex(); i0 < 0 {
+			return b, avrocodec.EnumError("test.Size", string((*x.MaybeSize)))
 		} else {
-			avrocodec.EnumError(w, "test.Size", string((*x.MaybeSize)))
+			b = avrocodec.AppendInt(b, i0)
 		}
 	}
-	avrocodec.WriteArray(w, len(x.Many), func(w *avro.Writer, i0 int) {
-		w.WriteLong(x.Many[i0])
-	})
+	if i0 := x.OtherSize.avroIndex(); i0 < 0 {
+		return b, avrocodec.EnumError("test.Size", string(x.OtherSize))
+	} else {
+		b = avrocodec.AppendInt(b, i0)
+	}
+	if b, err = avrocodec.AppendArray(b, len(x.Many), func(b []byte, i0 int) ([]byte, error) {
+		b = avrocodec.AppendLong(b, x.Many[i0])
+		return b, nil
+	}); err != nil {
+		return b, err
+	}
+	return b, nil
 }
 
-// writeAvro encodes x with the schema of test.Evolving.
-func (x *Evolving) writeAvro(w *avro.Writer) {
-	w.WriteString(x.ID)
-	w.WriteLong(x.Amount)
-	w.WriteString(x.Currency)
-	if i0 := x.Status.avroIndex(); i0 >= 0 {
-		w.WriteInt(i0)
+// appendAvro appends the encoding of x with the schema of test.Evolving to b.
+func (x *Evolving) appendAvro(b []byte) ([]byte, error) {
+	var err error
+	b = avrocodec.AppendString(b, x.ID)
+	b = avrocodec.AppendLong(b, x.Amount)
+	b = avrocodec.AppendString(b, x.Currency)
+	if i0 := x.Status.avroIndex(); i0 < 0 {
+		return b, avrocodec.EnumError("test.Status", string(x.Status))
 	} else {
-		avrocodec.EnumError(w, "test.Status", string(x.Status))
+		b = avrocodec.AppendInt(b, i0)
 	}
-	avrocodec.WriteArray(w, len(x.Tags), func(w *avro.Writer, i0 int) {
-		w.WriteString(x.Tags[i0])
-	})
+	if b, err = avrocodec.AppendArray(b, len(x.Tags), func(b []byte, i0 int) ([]byte, error) {
+		b = avrocodec.AppendString(b, x.Tags[i0])
+		return b, nil
+	}); err != nil {
+		return b, err
+	}
 	if x.Note == nil {
-		w.WriteInt(0)
+		b = avrocodec.AppendInt(b, 0)
 	} else {
-		w.WriteInt(1)
-		w.WriteString(*x.Note)
+		b = avrocodec.AppendInt(b, 1)
+		b = avrocodec.AppendString(b, *x.Note)
 	}
-	x.Origin.writeAvro(w)
+	if b, err = x.Origin.appendAvro(b); err != nil {
+		return b, err
+	}
+	return b, nil
 }
 
-// writeAvro encodes x with the schema of test.Item.
-func (x *Item) writeAvro(w *avro.Writer) {
-	w.WriteString(x.SKU)
+// appendAvro appends the encoding of x with the schema of test.Item to b.
+func (x *Item) appendAvro(b []byte) ([]byte, error) {
+	b = avrocodec.AppendString(b, x.SKU)
 	if x.Qty == nil {
-		w.WriteInt(0)
+		b = avrocodec.AppendInt(b, 0)
 	} else {
-		w.WriteInt(1)
-		w.WriteInt(*x.Qty)
+		b = avrocodec.AppendInt(b, 1)
+		b = avrocodec.AppendInt(b, *x.Qty)
 	}
+	return b, nil
 }
 
-// writeAvro encodes x with the schema of test.types.Money.
-func (x *Money) writeAvro(w *avro.Writer) {
-	_, _ = w.Write(x.Currency[:])
-	w.WriteLong(x.Units)
+// appendAvro appends the encoding of x with the schema of test.types.Money to b.
+func (x *Money) appendAvro(b []byte) ([]byte, error) {
+	b = append(b, x.Currency[:]...)
+	b = avrocodec.AppendLong(b, x.Units)
+	return b, nil
 }
 
-// writeAvro encodes x with the schema of test.Node.
-func (x *Node) writeAvro(w *avro.Writer) {
-	w.WriteString(x.Label)
-	avrocodec.WriteArray(w, len(x.Children), func(w *avro.Writer, i0 int) {
-		x.Children[i0].writeAvro(w)
-	})
+// appendAvro appends the encoding of x with the schema of test.Node to b.
+func (x *Node) appendAvro(b []byte) ([]byte, error) {
+	var err error
+	b = avrocodec.AppendString(b, x.Label)
+	if b, err = avrocodec.AppendArray(b, len(x.Children), func(b []byte, i0 int) ([]byte, error) {
+		var err error
+		if b, err = x.Children[i0].appendAvro(b); err != nil {
+			return b, err
+		}
+		return b, nil
+	}); err != nil {
+		return b, err
+	}
 	if x.Next == nil {
-		w.WriteInt(0)
+		b = avrocodec.AppendInt(b, 0)
 	} else {
-		w.WriteInt(1)
-		x.Next.writeAvro(w)
+		b = avrocodec.AppendInt(b, 1)
+		if b, err = x.Next.appendAvro(b); err != nil {
+			return b, err
+		}
 	}
+	return b, nil
 }
 
-// writeAvro encodes x with the schema of test.Origin.
-func (x *Origin) writeAvro(w *avro.Writer) {
-	w.WriteString(x.System)
-	w.WriteInt(x.Version)
+// appendAvro appends the encoding of x with the schema of test.Origin to b.
+func (x *Origin) appendAvro(b []byte) ([]byte, error) {
+	b = avrocodec.AppendString(b, x.System)
+	b = avrocodec.AppendInt(b, x.Version)
+	return b, nil
 }
 
 // avroIndex returns the position of e among the symbols of test.Size, or -1.

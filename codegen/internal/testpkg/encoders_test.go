@@ -32,7 +32,7 @@ func fullDispatched() *Dispatched {
 		ByName: map[string]Crate{"only": {Label: "x", Inside: []Crate{}}},
 		Sparse: map[string]*int64{"n": &n},
 		Grid:   [][]int32{{1, 2}, {}, {3}},
-		Seal:   seal, MaybeSeal: &seal, Size: SizeM, MaybeSize: &size,
+		Seal:   seal, MaybeSeal: &seal, Size: SizeM, MaybeSize: &size, OtherSize: SizeS,
 		Many: many,
 	}
 }
@@ -42,7 +42,7 @@ func fullDispatched() *Dispatched {
 func TestEncodersMatchHamba(t *testing.T) {
 	t.Parallel()
 	codec := NewCodec()
-	empty := &Dispatched{Size: SizeS}
+	empty := &Dispatched{Size: SizeS, OtherSize: SizeL}
 	tests := []struct {
 		name   string
 		m      eventstore.Message

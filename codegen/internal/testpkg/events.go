@@ -184,6 +184,7 @@ type Dispatched struct {
 	MaybeSeal *Seal             `avro:"maybe_seal" json:"maybe_seal"`
 	Size      Size              `avro:"size" json:"size"`
 	MaybeSize *Size             `avro:"maybe_size" json:"maybe_size"`
+	OtherSize Size              `avro:"other_size" json:"other_size"`
 	Many      []int64           `avro:"many" json:"many"`
 }
 

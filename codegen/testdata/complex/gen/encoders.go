@@ -2,29 +2,37 @@
 
 package complex
 
-import (
-	"github.com/esgen/esgen/codegen/avrocodec"
-	avro "github.com/hamba/avro/v2"
-)
+import "github.com/esgen/esgen/codegen/avrocodec"
 
-// writeAvro encodes x with the schema of golden.types.Address.
-func (x *Address) writeAvro(w *avro.Writer) {
-	w.WriteString(x.Street)
-	_, _ = w.Write(x.CountryCode[:])
+// appendAvro appends the encoding of x with the schema of golden.types.Address to b.
+func (x *Address) appendAvro(b []byte) ([]byte, error) {
+	b = avrocodec.AppendString(b, x.Street)
+	b = append(b, x.CountryCode[:]...)
+	return b, nil
 }
 
-// writeAvro encodes x with the schema of golden.Parcel.
-func (x *Parcel) writeAvro(w *avro.Writer) {
-	w.WriteInt(x.WeightGrams)
-	avrocodec.WriteArray(w, len(x.Inner), func(w *avro.Writer, i0 int) {
-		x.Inner[i0].writeAvro(w)
-	})
-	if x.Lid == nil {
-		w.WriteInt(0)
-	} else {
-		w.WriteInt(1)
-		x.Lid.writeAvro(w)
+// appendAvro appends the encoding of x with the schema of golden.Parcel to b.
+func (x *Parcel) appendAvro(b []byte) ([]byte, error) {
+	var err error
+	b = avrocodec.AppendInt(b, x.WeightGrams)
+	if b, err = avrocodec.AppendArray(b, len(x.Inner), func(b []byte, i0 int) ([]byte, error) {
+		var err error
+		if b, err = x.Inner[i0].appendAvro(b); err != nil {
+			return b, err
+		}
+		return b, nil
+	}); err != nil {
+		return b, err
 	}
+	if x.Lid == nil {
+		b = avrocodec.AppendInt(b, 0)
+	} else {
+		b = avrocodec.AppendInt(b, 1)
+		if b, err = x.Lid.appendAvro(b); err != nil {
+			return b, err
+		}
+	}
+	return b, nil
 }
 
 // avroIndex returns the position of e among the symbols of golden.Priority, or -1.

@@ -2,17 +2,18 @@
 
 package catalog
 
-import avro "github.com/hamba/avro/v2"
+import "github.com/esgen/esgen/codegen/avrocodec"
 
-// writeAvro encodes x with the schema of catalog.PriceChanged.
-func (x *PriceChanged) writeAvro(w *avro.Writer) {
-	w.WriteString(x.SKU)
-	w.WriteLong(x.Cents)
-	w.WriteString(x.Currency)
+// appendAvro appends the encoding of x with the schema of catalog.PriceChanged to b.
+func (x *PriceChanged) appendAvro(b []byte) ([]byte, error) {
+	b = avrocodec.AppendString(b, x.SKU)
+	b = avrocodec.AppendLong(b, x.Cents)
+	b = avrocodec.AppendString(b, x.Currency)
 	if x.Reason == nil {
-		w.WriteInt(0)
+		b = avrocodec.AppendInt(b, 0)
 	} else {
-		w.WriteInt(1)
-		w.WriteString(*x.Reason)
+		b = avrocodec.AppendInt(b, 1)
+		b = avrocodec.AppendString(b, *x.Reason)
 	}
+	return b, nil
 }

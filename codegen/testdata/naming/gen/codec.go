@@ -5,7 +5,6 @@ package gen
 import (
 	"github.com/esgen/esgen/codegen/avrocodec"
 	"github.com/esgen/esgen/eventstore"
-	avro "github.com/hamba/avro/v2"
 )
 
 // Codec encodes the package's events with their latest schema into Avro single-object
@@ -27,6 +26,9 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 	return &Codec{c: avrocodec.New(avrocodec.Config{
 		Events: []avrocodec.Event{
 			{
+				Append: func(b []byte, m eventstore.Message) ([]byte, error) {
+					return m.(*Moved).appendAvro(b)
+				},
 				New: func() eventstore.Message {
 					return new(Moved)
 				},
@@ -36,9 +38,6 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 					Number:      1,
 					Schema:      schemaMovedV1,
 				}},
-				Write: func(w *avro.Writer, m eventstore.Message) {
-					m.(*Moved).writeAvro(w)
-				},
 			},
 		},
 		Limits: limits,

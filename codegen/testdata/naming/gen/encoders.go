@@ -2,24 +2,32 @@
 
 package gen
 
-import avro "github.com/hamba/avro/v2"
+import "github.com/esgen/esgen/codegen/avrocodec"
 
-// writeAvro encodes x with the schema of naming.Moved.
-func (x *Moved) writeAvro(w *avro.Writer) {
-	x.From.writeAvro(w)
-	x.To.writeAvro(w)
-	w.WriteString(x.Type)
-	w.WriteInt(x.HTTPStatus)
-	w.WriteString(x.UserID)
-	w.WriteString(x.SKUCode)
+// appendAvro appends the encoding of x with the schema of naming.Moved to b.
+func (x *Moved) appendAvro(b []byte) ([]byte, error) {
+	var err error
+	if b, err = x.From.appendAvro(b); err != nil {
+		return b, err
+	}
+	if b, err = x.To.appendAvro(b); err != nil {
+		return b, err
+	}
+	b = avrocodec.AppendString(b, x.Type)
+	b = avrocodec.AppendInt(b, x.HTTPStatus)
+	b = avrocodec.AppendString(b, x.UserID)
+	b = avrocodec.AppendString(b, x.SKUCode)
+	return b, nil
 }
 
-// writeAvro encodes x with the schema of naming.store.Location.
-func (x *NamingStoreLocation) writeAvro(w *avro.Writer) {
-	w.WriteString(x.URL)
+// appendAvro appends the encoding of x with the schema of naming.store.Location to b.
+func (x *NamingStoreLocation) appendAvro(b []byte) ([]byte, error) {
+	b = avrocodec.AppendString(b, x.URL)
+	return b, nil
 }
 
-// writeAvro encodes x with the schema of naming.warehouse.Location.
-func (x *NamingWarehouseLocation) writeAvro(w *avro.Writer) {
-	w.WriteString(x.ID)
+// appendAvro appends the encoding of x with the schema of naming.warehouse.Location to b.
+func (x *NamingWarehouseLocation) appendAvro(b []byte) ([]byte, error) {
+	b = avrocodec.AppendString(b, x.ID)
+	return b, nil
 }

@@ -2,21 +2,22 @@
 
 package prims
 
-import avro "github.com/hamba/avro/v2"
+import "github.com/esgen/esgen/codegen/avrocodec"
 
-// writeAvro encodes x with the schema of golden.Primitives.
-func (x *Primitives) writeAvro(w *avro.Writer) {
+// appendAvro appends the encoding of x with the schema of golden.Primitives to b.
+func (x *Primitives) appendAvro(b []byte) ([]byte, error) {
 	if x.Nothing == nil {
-		w.WriteInt(0)
+		b = avrocodec.AppendInt(b, 0)
 	} else {
-		w.WriteInt(1)
-		w.WriteBool(*x.Nothing)
+		b = avrocodec.AppendInt(b, 1)
+		b = avrocodec.AppendBool(b, *x.Nothing)
 	}
-	w.WriteBool(x.Flag)
-	w.WriteInt(x.Small)
-	w.WriteLong(x.Big)
-	w.WriteFloat(x.Ratio)
-	w.WriteDouble(x.Precise)
-	w.WriteBytes(x.Blob)
-	w.WriteString(x.Text)
+	b = avrocodec.AppendBool(b, x.Flag)
+	b = avrocodec.AppendInt(b, x.Small)
+	b = avrocodec.AppendLong(b, x.Big)
+	b = avrocodec.AppendFloat(b, x.Ratio)
+	b = avrocodec.AppendDouble(b, x.Precise)
+	b = avrocodec.AppendBytes(b, x.Blob)
+	b = avrocodec.AppendString(b, x.Text)
+	return b, nil
 }

@@ -5,7 +5,6 @@ package bank
 import (
 	"github.com/esgen/esgen/codegen/avrocodec"
 	"github.com/esgen/esgen/eventstore"
-	avro "github.com/hamba/avro/v2"
 )
 
 // Codec encodes the package's events with their latest schema into Avro single-object
@@ -27,6 +26,9 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 	return &Codec{c: avrocodec.New(avrocodec.Config{
 		Events: []avrocodec.Event{
 			{
+				Append: func(b []byte, m eventstore.Message) ([]byte, error) {
+					return m.(*AccountOpened).appendAvro(b)
+				},
 				New: func() eventstore.Message {
 					return new(AccountOpened)
 				},
@@ -36,11 +38,11 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 					Number:      1,
 					Schema:      schemaAccountOpenedV1,
 				}},
-				Write: func(w *avro.Writer, m eventstore.Message) {
-					m.(*AccountOpened).writeAvro(w)
-				},
 			},
 			{
+				Append: func(b []byte, m eventstore.Message) ([]byte, error) {
+					return m.(*AuditNoted).appendAvro(b)
+				},
 				New: func() eventstore.Message {
 					return new(AuditNoted)
 				},
@@ -50,11 +52,11 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 					Number:      1,
 					Schema:      schemaAuditNotedV1,
 				}},
-				Write: func(w *avro.Writer, m eventstore.Message) {
-					m.(*AuditNoted).writeAvro(w)
-				},
 			},
 			{
+				Append: func(b []byte, m eventstore.Message) ([]byte, error) {
+					return m.(*MoneyDeposited).appendAvro(b)
+				},
 				New: func() eventstore.Message {
 					return new(MoneyDeposited)
 				},
@@ -64,9 +66,6 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 					Number:      1,
 					Schema:      schemaMoneyDepositedV1,
 				}},
-				Write: func(w *avro.Writer, m eventstore.Message) {
-					m.(*MoneyDeposited).writeAvro(w)
-				},
 			},
 		},
 		Limits: limits,

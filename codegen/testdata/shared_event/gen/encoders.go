@@ -2,19 +2,22 @@
 
 package bank
 
-import avro "github.com/hamba/avro/v2"
+import "github.com/esgen/esgen/codegen/avrocodec"
 
-// writeAvro encodes x with the schema of bank.AccountOpened.
-func (x *AccountOpened) writeAvro(w *avro.Writer) {
-	w.WriteString(x.Owner)
+// appendAvro appends the encoding of x with the schema of bank.AccountOpened to b.
+func (x *AccountOpened) appendAvro(b []byte) ([]byte, error) {
+	b = avrocodec.AppendString(b, x.Owner)
+	return b, nil
 }
 
-// writeAvro encodes x with the schema of bank.AuditNoted.
-func (x *AuditNoted) writeAvro(w *avro.Writer) {
-	w.WriteString(x.Note)
+// appendAvro appends the encoding of x with the schema of bank.AuditNoted to b.
+func (x *AuditNoted) appendAvro(b []byte) ([]byte, error) {
+	b = avrocodec.AppendString(b, x.Note)
+	return b, nil
 }
 
-// writeAvro encodes x with the schema of bank.MoneyDeposited.
-func (x *MoneyDeposited) writeAvro(w *avro.Writer) {
-	w.WriteLong(x.Cents)
+// appendAvro appends the encoding of x with the schema of bank.MoneyDeposited to b.
+func (x *MoneyDeposited) appendAvro(b []byte) ([]byte, error) {
+	b = avrocodec.AppendLong(b, x.Cents)
+	return b, nil
 }
