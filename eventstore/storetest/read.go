@@ -93,13 +93,20 @@ func (s *suite) testReadStream(t *testing.T) {
 		if !slices.Equal(versions(fwd), seq(1, uint64(n))) || !slices.Equal(ids(fwd), want) {
 			t.Fatalf("forward read of %d events: got %d events, versions or IDs wrong", n, len(fwd))
 		}
-		back := readStream(t, ctx, st, "rs-long", eventstore.ReadStreamOptions{Direction: eventstore.Backward})
-		if !slices.Equal(versions(back), seq(uint64(n), 1)) {
-			t.Fatalf("backward read of %d events: got %d events, versions wrong", n, len(back))
+		all := readStream(t, ctx, st, "rs-long", eventstore.ReadStreamOptions{Direction: eventstore.Backward})
+		if !slices.Equal(versions(all), seq(uint64(n), 1)) {
+			t.Fatalf("backward read of %d events: got %d events, versions wrong", n, len(all))
 		}
-		mid := readStream(t, ctx, st, "rs-long", eventstore.ReadStreamOptions{From: uint64(n - 600), Limit: 550})
-		if !slices.Equal(versions(mid), seq(uint64(n-600), uint64(n-51))) {
-			t.Fatalf("forward read from %d limit 550: got %d events, versions wrong", n-600, len(mid))
+		// A window that starts mid-page and spans a page boundary.
+		from, limit := uint64(n/4+3), eventstore.DefaultPageSize+5
+		mid := readStream(t, ctx, st, "rs-long", eventstore.ReadStreamOptions{From: from, Limit: limit})
+		if !slices.Equal(versions(mid), seq(from, min(uint64(n), from+uint64(limit)-1))) {
+			t.Fatalf("forward read from %d limit %d: got %d events, versions wrong", from, limit, len(mid))
+		}
+		top := n - int(from)
+		back := readStream(t, ctx, st, "rs-long", eventstore.ReadStreamOptions{Direction: eventstore.Backward, From: uint64(top), Limit: limit})
+		if want := seq(uint64(top), uint64(max(1, top-limit+1))); !slices.Equal(versions(back), want) {
+			t.Fatalf("backward read from %d limit %d: got %d events, versions wrong", top, limit, len(back))
 		}
 	})
 }
