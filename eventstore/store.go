@@ -81,7 +81,10 @@ type ReadStreamOptions struct {
 	// Direction is Forward (the default) or Backward.
 	Direction Direction
 	// From is the first version read: reading Forward, 0 and 1 both mean the first event;
-	// reading Backward, 0 means the last event.
+	// reading Backward, 0 means the last event. Reading Forward from beyond the last version
+	// yields nothing (no error); reading Backward from beyond it starts at the last event.
+	// A re-created stream (see [Store.Delete]) reads only its events after the delete,
+	// whatever From says.
 	From uint64
 	// Limit caps how many events are returned; 0 means no limit.
 	Limit int
