@@ -120,7 +120,8 @@ func (s *Store) Append(ctx context.Context, streamID string, expected eventstore
 	if err != nil {
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "events_event_id" {
-			// A concurrent append to another stream committed one of these IDs first.
+			// Some IDs are committed already (a retry, or IDs reused): the append was rolled
+			// back as a whole; the committed events tell which.
 			return s.matchCommitted(ctx, streamID, batch)
 		}
 		return eventstore.AppendResult{}, fmt.Errorf("postgres: append to stream %q: %w", streamID, err)

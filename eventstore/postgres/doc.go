@@ -25,12 +25,14 @@
 //
 // An append is one statement calling the append_events function, so one round trip and one
 // transaction: it takes the stream's transaction advisory lock (pg_advisory_xact_lock on a
-// hash of schema and stream) before writing anything, checks that the event IDs are new (a
-// retry with the same IDs returns the original result through [eventstore.MatchCommitted]),
-// compares and sets the version on streams, inserts every event with one INSERT ... SELECT
-// FROM unnest, and notifies subscribers (pg_notify). Because the lock is taken before the
+// hash of schema and stream) before writing anything, compares and sets the version on
+// streams with one conditional UPDATE, inserts every event with one INSERT ... SELECT FROM
+// unnest and notifies subscribers (pg_notify). Because the lock is taken before the
 // transaction's first write, its transaction ID is assigned only after the stream's previous
-// writer committed: a stream's events reach the global order in version order.
+// writer committed: a stream's events reach the global order in version order. Event IDs are
+// checked by a unique index; when it reports a committed ID, the append is rolled back and
+// [eventstore.MatchCommitted] tells a retry (answered with the original result) from a
+// misuse ([eventstore.ErrDuplicateEventID]).
 //
 // # Reading the log
 //
@@ -46,6 +48,7 @@
 // write here). Every transaction of this database below the horizon has ended, so no event
 // can later appear behind a checkpoint, however transactions interleave: a reader never
 // skips an event and never sees one twice.
+//
 // [Store.Subscribe] follows the log with [eventstore.Follow], woken through LISTEN/NOTIFY on
 // a dedicated connection and polling as a fallback.
 //

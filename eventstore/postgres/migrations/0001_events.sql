@@ -41,6 +41,13 @@ ALTER SEQUENCE {{schema}}.events_global_position_seq OWNED BY {{schema}}.events.
 -- global log in version order. o_status: 0 appended, 1 expected version not met, 2 some
 -- event IDs already committed (the caller decides between retry and misuse), 3 tombstoned.
 -- o_version and o_state describe the stream (after the append when o_status is 0).
+--
+-- The common path is three statements: the lock, a compare-and-set UPDATE of the stream
+-- row, the INSERT. Event IDs are checked by the unique index: when the INSERT fails on
+-- events_event_id, the whole transaction is rolled back and the caller loads the committed
+-- events to tell a retry from a misuse. When the version check fails, the IDs are probed
+-- first, because a retry of a committed append answers with its original result even after
+-- the stream moved on.
 CREATE FUNCTION {{schema}}.append_events(
     p_stream   text,
     p_lock     bigint,
@@ -63,20 +70,6 @@ DECLARE
 BEGIN
     PERFORM pg_advisory_xact_lock(p_lock);
 
-    -- One unique-index probe per ID. (The LATERAL ... LIMIT keeps the planner from turning
-    -- this into a join that scans the whole table, as a plan cached while the table was
-    -- small would.)
-    IF EXISTS (SELECT 1 FROM unnest(p_ids) AS i(id),
-                    LATERAL (SELECT 1 FROM {{schema}}.events e WHERE e.event_id = i.id LIMIT 1) AS found) THEN
-        SELECT s.version, s.state INTO o_version, o_state
-          FROM {{schema}}.streams s WHERE s.stream_id = p_stream;
-        o_version := coalesce(o_version, 0);
-        o_state := coalesce(o_state, 0);
-        o_status := CASE WHEN o_state = 3 THEN 3 ELSE 2 END;
-        RETURN;
-    END IF;
-
-    -- The common case in one statement: compare and set the version of an existing stream.
     UPDATE {{schema}}.streams s
        SET version = s.version + v_n, state = 1, updated_at = now()
      WHERE s.stream_id = p_stream
@@ -91,16 +84,28 @@ BEGIN
     IF NOT FOUND THEN
         SELECT s.version, s.state INTO o_version, o_state
           FROM {{schema}}.streams s WHERE s.stream_id = p_stream;
-        IF FOUND THEN
-            o_status := CASE WHEN o_state = 3 THEN 3 ELSE 1 END;
+        IF NOT FOUND THEN
+            o_version := 0;
+            o_state := 0;
+        END IF;
+        IF o_state = 3 THEN
+            o_status := 3;
             RETURN;
         END IF;
-        IF p_expect IN (2, 3) THEN -- the stream must exist
-            o_status := 1; o_version := 0; o_state := 0;
+        IF o_state = 0 AND p_expect IN (0, 1) THEN
+            INSERT INTO {{schema}}.streams (stream_id, version) VALUES (p_stream, v_n);
+            v_old := 0;
+        ELSE
+            -- One unique-index probe per ID. (The LATERAL ... LIMIT keeps the planner from
+            -- turning this into a join that scans the whole table.)
+            IF EXISTS (SELECT 1 FROM unnest(p_ids) AS i(id),
+                            LATERAL (SELECT 1 FROM {{schema}}.events e WHERE e.event_id = i.id LIMIT 1) AS found) THEN
+                o_status := 2;
+            ELSE
+                o_status := 1;
+            END IF;
             RETURN;
         END IF;
-        INSERT INTO {{schema}}.streams (stream_id, version) VALUES (p_stream, v_n);
-        v_old := 0;
     END IF;
 
     INSERT INTO {{schema}}.events (stream_id, stream_version, event_id, event_type, data, metadata)
