@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,8 +63,66 @@ func helper(mode, path string) int {
 			}
 			fmt.Println(res.LastVersion)
 		}
+	case "project":
+		if err := project(ctx, st); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
 	}
 	return 0
+}
+
+// project appends deposits to five accounts and, after each, projects every event after its
+// checkpoint into a totals table, committing each event's effect and the new checkpoint in
+// one WriteTx (with a compare-and-set on the checkpoint). It prints a line per round.
+func project(ctx context.Context, st *sqlite.Store) error {
+	err := st.WriteTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS totals (account TEXT PRIMARY KEY, total INTEGER NOT NULL) STRICT;
+			CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), position INTEGER NOT NULL) STRICT;
+			INSERT OR IGNORE INTO checkpoint VALUES (1, 0)`)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for i := 0; ; i++ {
+		deposit := eventstore.EventData{Type: "Deposited", Data: []byte(strconv.Itoa(i%7 + 1))}
+		if _, err := st.Append(ctx, fmt.Sprintf("acct-%d", i%5), eventstore.Any, deposit); err != nil {
+			return err
+		}
+		var cp uint64
+		if err := st.DB().QueryRowContext(ctx, `SELECT position FROM checkpoint`).Scan(&cp); err != nil {
+			return err
+		}
+		for e, err := range st.ReadAll(ctx, eventstore.ReadAllOptions{After: eventstore.Position{Pos: cp}}) {
+			if err != nil {
+				return err
+			}
+			amount, err := strconv.Atoi(string(e.Data))
+			if err != nil {
+				return err
+			}
+			err = st.WriteTx(ctx, func(tx *sql.Tx) error {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO totals VALUES (?, ?)
+					ON CONFLICT (account) DO UPDATE SET total = total + excluded.total`, e.StreamID, amount); err != nil {
+					return err
+				}
+				res, err := tx.ExecContext(ctx, `UPDATE checkpoint SET position = ? WHERE position = ?`, e.Position.Pos, cp)
+				if err != nil {
+					return err
+				}
+				if n, _ := res.RowsAffected(); n != 1 {
+					return fmt.Errorf("checkpoint moved under the projection: expected %d", cp)
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			cp = e.Position.Pos
+		}
+		fmt.Println(i)
+	}
 }
 
 // startHelper runs the helper on path and returns it with its stdout lines.
@@ -212,6 +272,75 @@ func TestKilledWriterLosesNothingAcknowledged(t *testing.T) {
 				t.Fatalf("round %d: version %d holds %q", round, e.Version, e.Data)
 			}
 		}
+	}
+}
+
+// TestKilledProjectionIsExactlyOnce SIGKILLs a process that appends and projects at random
+// points, 20 times: each time, the read model written through WriteTx equals the fold of
+// the events up to its checkpoint, so no event's effect was lost or applied twice.
+func TestKilledProjectionIsExactlyOnce(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "events.db")
+	rounds := 20
+	if testing.Short() {
+		rounds = 5
+	}
+	seed := time.Now().UnixNano()
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewSource(seed))
+	var cp uint64
+	for round := range rounds {
+		cmd, _, out := startHelper(t, "project", path)
+		for range 1 + rng.Intn(30) {
+			if !out.Scan() {
+				t.Fatalf("round %d: helper stopped: %v", round, out.Err())
+			}
+		}
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		_ = cmd.Wait()
+
+		st, err := sqlite.Open(ctx, path)
+		if err != nil {
+			t.Fatalf("round %d: Open after SIGKILL: %v", round, err)
+		}
+		if err := st.DB().QueryRowContext(ctx, `SELECT position FROM checkpoint`).Scan(&cp); err != nil {
+			t.Fatal(err)
+		}
+		fold := map[string]int{}
+		for e, err := range st.ReadAll(ctx, eventstore.ReadAllOptions{}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.Position.Pos > cp {
+				break
+			}
+			n, _ := strconv.Atoi(string(e.Data))
+			fold[e.StreamID] += n
+		}
+		model := map[string]int{}
+		rows, err := st.DB().QueryContext(ctx, `SELECT account, total FROM totals`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var acct string
+			var total int
+			if err := rows.Scan(&acct, &total); err != nil {
+				t.Fatal(err)
+			}
+			model[acct] = total
+		}
+		rows.Close()
+		st.Close()
+		if !maps.Equal(model, fold) {
+			t.Fatalf("round %d (checkpoint %d): read model %v, fold of the events %v", round, cp, model, fold)
+		}
+	}
+	if cp < uint64(rounds) {
+		t.Fatalf("the projection reached only position %d in %d rounds", cp, rounds)
 	}
 }
 
