@@ -622,3 +622,36 @@ func TestForeignWriteLock(t *testing.T) {
 		t.Fatalf("%d events after the failed append, want 1", len(got))
 	}
 }
+
+// TestPathNeedingEscapes: the file lands exactly at the given path even when the path holds
+// characters that mean something in a URI.
+func TestPathNeedingEscapes(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	dir := filepath.Join(t.TempDir(), "a b?c#d%20e&_pragma=x")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "events.db")
+	st := openAt(t, path)
+	if _, err := st.Append(ctx, "s", eventstore.Any, ev("A", "1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if !slices.Equal(names, []string{"events.db", "events.db.lock"}) {
+		t.Fatalf("files in %s: %v, want events.db and its lock", dir, names)
+	}
+	if got := collect(t, openAt(t, path).ReadAll(ctx, eventstore.ReadAllOptions{})); len(got) != 1 {
+		t.Fatalf("reopened store holds %d events, want 1", len(got))
+	}
+}

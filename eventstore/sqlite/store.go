@@ -236,7 +236,7 @@ func dsn(path string, kv ...string) string {
 	if !strings.HasPrefix(p, "/") {
 		p = "/" + p // Windows: file:///C:/...
 	}
-	u := url.URL{Scheme: "file", Path: p, OmitHost: false}
+	u := url.URL{Scheme: "file", Path: p}
 	q := url.Values{}
 	for i := 0; i+1 < len(kv); i += 2 {
 		q.Add(kv[i], kv[i+1])
