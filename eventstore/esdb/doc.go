@@ -30,8 +30,10 @@
 //   - Subscribe is a catch-up subscription to $all from the checkpoint, filtered on the
 //     server (event types as an anchored regular expression, or the stream prefix, or
 //     "no system events"). Flow control of the gRPC stream bounds what is buffered.
-//     ReadAll filters on the client, because the client library has no filtered counted
-//     read of $all: filtered ReadAll pages through the whole log.
+//     The client library has no filtered counted read of $all, so a filtered ReadAll is
+//     the same filtered subscription, ended at the last record of $all when the read
+//     began; that needs the CaughtUp message of EventStoreDB 23.10 and later, and on older
+//     servers a filtered ReadAll pages through $all and filters on the client.
 //   - Errors: WrongExpectedVersion becomes *eventstore.VersionConflictError with the
 //     stream's actual version, a deleted (tombstoned) stream eventstore.ErrStreamDeleted, a
 //     stream not found (absent or soft-deleted) eventstore.ErrStreamNotFound.

@@ -172,12 +172,20 @@ func (s *Store) ReadStream(ctx context.Context, streamID string, opts eventstore
 }
 
 // ReadAll implements [eventstore.LogReader] on $all, skipping EventStoreDB's system records.
-// The client library offers no server-side filter for counted reads of $all, so Types and
-// StreamPrefix are applied here, page by page (Subscribe filters on the server).
+// Unfiltered, it reads $all in pages of opts.PageSize. With Types, StreamPrefix or a
+// namespace it filters on the server: the client library has no filtered counted read of
+// $all, so it runs a filtered catch-up subscription from opts.After that ends at the last
+// record of $all when the read began (it needs the CaughtUp message of EventStoreDB 23.10 and
+// later; on older servers, or before a store from New knows the server's version, it pages
+// through $all and filters here).
 func (s *Store) ReadAll(ctx context.Context, opts eventstore.ReadAllOptions) iter.Seq2[eventstore.Event, error] {
 	return func(yield func(eventstore.Event, error) bool) {
 		if err := s.checkOpen(ctx); err != nil {
 			yield(eventstore.Event{}, err)
+			return
+		}
+		if (len(opts.Types) > 0 || opts.StreamPrefix != "" || s.cfg.namespace != "") && s.filteredReads() {
+			s.readAllFiltered(ctx, opts, yield)
 			return
 		}
 		rctx, cancel := s.join(ctx)
@@ -242,6 +250,94 @@ func (s *Store) ReadAll(ctx context.Context, opts eventstore.ReadAllOptions) ite
 			}
 		}
 	}
+}
+
+// readAllFiltered is ReadAll filtered on the server (see ReadAll).
+func (s *Store) readAllFiltered(ctx context.Context, opts eventstore.ReadAllOptions, yield func(eventstore.Event, error) bool) {
+	rctx, cancel := s.join(ctx)
+	defer cancel()
+	end, ok, err := s.lastRecord(rctx)
+	if err != nil {
+		yield(eventstore.Event{}, s.mapErr(ctx, "read", "", err))
+		return
+	}
+	if !ok || (!opts.After.IsZero() && end.Compare(opts.After) <= 0) {
+		return
+	}
+	sub, err := s.client.SubscribeToAll(rctx, esdbclient.SubscribeToAllOptions{
+		From:   fromPosition(opts.After),
+		Filter: s.serverFilter(opts),
+	})
+	if err != nil {
+		yield(eventstore.Event{}, s.mapErr(ctx, "read", "", err))
+		return
+	}
+	defer sub.Close()
+	cursor, seen := opts.After, !opts.After.IsZero()
+	yielded := 0
+	for {
+		msg := sub.Recv()
+		switch {
+		case msg.SubscriptionDropped != nil:
+			yield(eventstore.Event{}, s.mapErr(ctx, "read", "", msg.SubscriptionDropped.Error))
+			return
+		case msg.CaughtUp != nil:
+			return
+		case msg.CheckPointReached != nil:
+			if msg.CheckPointReached.Commit > end.Tx {
+				return
+			}
+		case msg.EventAppeared != nil:
+			rec := msg.EventAppeared.OriginalEvent()
+			if rec == nil {
+				continue
+			}
+			p := toPosition(rec.Position)
+			if p.Compare(end) > 0 {
+				return
+			}
+			if seen && p.Compare(cursor) <= 0 {
+				continue
+			}
+			cursor, seen = p, true
+			if !s.foreign(rec) {
+				e := s.toEvent(rec)
+				if opts.Matches(&e) {
+					if err := s.interrupted(ctx); err != nil {
+						yield(eventstore.Event{}, err)
+						return
+					}
+					if !yield(e, nil) {
+						return
+					}
+					if yielded++; opts.Limit > 0 && yielded >= opts.Limit {
+						return
+					}
+				}
+			}
+			if p.Compare(end) >= 0 {
+				return
+			}
+		}
+	}
+}
+
+// lastRecord returns the position of the last record of $all, system records included;
+// ok is false for an empty log.
+func (s *Store) lastRecord(ctx context.Context) (eventstore.Position, bool, error) {
+	rs, err := s.client.ReadAll(ctx, esdbclient.ReadAllOptions{Direction: esdbclient.Backwards, From: esdbclient.End{}}, 1)
+	if err != nil {
+		return eventstore.Position{}, false, err
+	}
+	defer rs.Close()
+	ev, err := rs.Recv()
+	if isEOF(err) {
+		return eventstore.Position{}, false, nil
+	}
+	if err != nil {
+		return eventstore.Position{}, false, err
+	}
+	return toPosition(ev.OriginalEvent().Position), true, nil
 }
 
 // Head implements [eventstore.LogReader]: the position of the last non-system event in

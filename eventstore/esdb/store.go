@@ -22,6 +22,8 @@ type Store struct {
 	closed     atomic.Bool
 	life       context.Context // cancelled by Close, ending iterators in progress
 	end        context.CancelFunc
+
+	version atomic.Pointer[esdbclient.ServerVersion] // nil until known
 }
 
 func newStore(client *esdbclient.Client, owns bool, cfg config) *Store {
@@ -131,8 +133,10 @@ func Open(ctx context.Context, connectionString string, opts ...Option) (*Store,
 	// The client connects lazily and does not take a context: connect in the background and
 	// give up when ctx is done.
 	connected := make(chan error, 1)
+	var version *esdbclient.ServerVersion
 	go func() {
-		_, err := client.GetServerVersion()
+		v, err := client.GetServerVersion()
+		version = v
 		connected <- err
 	}()
 	select {
@@ -146,7 +150,9 @@ func Open(ctx context.Context, connectionString string, opts ...Option) (*Store,
 		return nil, fmt.Errorf("esdb: connect to %s: %s; check that the server runs and the address, TLS setting and credentials are right",
 			RedactConnectionString(connectionString), scrub(err.Error()))
 	}
-	return newStore(client, true, cfg), nil
+	s := newStore(client, true, cfg)
+	s.version.Store(version)
+	return s, nil
 }
 
 // New returns a Store on an existing client. Close does not close the client.
@@ -159,7 +165,13 @@ func New(client *esdbclient.Client, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newStore(client, false, cfg), nil
+	s := newStore(client, false, cfg)
+	go func() {
+		if v, err := client.GetServerVersion(); err == nil {
+			s.version.Store(v)
+		}
+	}()
+	return s, nil
 }
 
 // Client returns the underlying EventStoreDB client, for what the eventstore contract does
@@ -177,6 +189,15 @@ func (s *Store) Close() error {
 		return s.client.Close()
 	}
 	return nil
+}
+
+// filteredReads reports whether the server sends CaughtUp on subscriptions (EventStoreDB
+// 23.10 and later), which ReadAll needs to end a server-filtered read. The version comes from
+// the connection; for a store from New it is asked once, in the background, and until it is
+// known the answer is false.
+func (s *Store) filteredReads() bool {
+	v := s.version.Load()
+	return v != nil && (v.Major > 23 || v.Major == 23 && v.Minor >= 10)
 }
 
 func (s *Store) checkOpen(ctx context.Context) error {

@@ -26,7 +26,8 @@ import (
 	"github.com/esgen/esgen/eventstore"
 )
 
-// Version is the server version the double reports to clients.
+// Version is the server version the double reports to clients unless [WithVersion] says
+// otherwise.
 const Version = "24.10.0"
 
 // DefaultIdempotencyCache is how many recent event IDs the double remembers for idempotent
@@ -68,6 +69,12 @@ func WithMaxAppendSize(n int) Option {
 	return func(s *node) { s.maxAppendSize = n }
 }
 
+// WithVersion sets the server version the double reports ("major.minor.patch"), so tests
+// can exercise what a client does for older servers. Behaviour does not change with it.
+func WithVersion(v string) Option {
+	return func(s *node) { s.version = v }
+}
+
 // Server is the test double. Create it with [Start]; stop it with [Server.Close].
 type Server struct {
 	lis      net.Listener
@@ -83,6 +90,7 @@ type node struct {
 
 	cacheSize     int
 	maxAppendSize int
+	version       string
 
 	mu      sync.Mutex
 	streams map[string]*stream
@@ -130,6 +138,7 @@ func Start(opts ...Option) (*Server, error) {
 	n := &node{
 		cacheSize:     DefaultIdempotencyCache,
 		maxAppendSize: DefaultMaxAppendSize,
+		version:       Version,
 		streams:       make(map[string]*stream),
 		cache:         make(map[uuid.UUID]*record),
 		done:          make(chan struct{}),
@@ -141,7 +150,7 @@ func Start(opts ...Option) (*Server, error) {
 	n.write("$epoch-information", noRevision, []*record{{id: uuid.New(), typ: "$epoch-information", contentType: "application/json", data: []byte("{}")}})
 	s := &Server{lis: lis, grpc: grpc.NewServer(), n: n, serveErr: make(chan error, 1)}
 	api.RegisterStreamsServer(s.grpc, n)
-	serverfeatures.RegisterServerFeaturesServer(s.grpc, features{})
+	serverfeatures.RegisterServerFeaturesServer(s.grpc, features{version: n.version})
 	go func() { s.serveErr <- s.grpc.Serve(lis) }()
 	return s, nil
 }
@@ -171,12 +180,13 @@ func (s *Server) Close() error {
 
 type features struct {
 	serverfeatures.UnimplementedServerFeaturesServer
+	version string
 }
 
-func (features) GetSupportedMethods(context.Context, *shared.Empty) (*serverfeatures.SupportedMethods, error) {
+func (f features) GetSupportedMethods(context.Context, *shared.Empty) (*serverfeatures.SupportedMethods, error) {
 	const svc = "event_store.client.streams.streams"
 	return &serverfeatures.SupportedMethods{
-		EventStoreServerVersion: Version,
+		EventStoreServerVersion: f.version,
 		Methods: []*serverfeatures.SupportedMethod{
 			{ServiceName: svc, MethodName: "read"},
 			{ServiceName: svc, MethodName: "append"},
