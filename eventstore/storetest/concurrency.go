@@ -19,6 +19,143 @@ func (s *suite) testConcurrency(t *testing.T) {
 	s.run(t, "Exactly on one stream from many goroutines", s.testConcurrentExactly)
 	s.run(t, "out-of-order commits with a live subscriber", s.testOutOfOrderCommits)
 	s.run(t, "concurrent retries after lost acks", s.testConcurrentRetries)
+	s.run(t, "deletes racing appends", func(t *testing.T) { s.testDeleteRace(t, false) })
+	s.run(t, "tombstone racing appends", func(t *testing.T) { s.testDeleteRace(t, true) })
+}
+
+// testDeleteRace appends to one stream from several goroutines while another soft-deletes
+// it repeatedly (or tombstones it once). Every append either commits, with versions that
+// never collide, or fails cleanly; the stream ends in a state consistent with them.
+func (s *suite) testDeleteRace(t *testing.T, tombstone bool) {
+	ctx := s.ctx(t)
+	st := s.store(t)
+	const stream = "race-del"
+	writers, appends := 4, s.size(24)
+	mustAppend(t, ctx, st, stream, eventstore.NoStream, ev("First", "0"))
+	var (
+		mu        sync.Mutex
+		committed = []eventstore.AppendResult{}
+		deletes   int
+		fails     errList
+		wg        sync.WaitGroup
+	)
+	start := make(chan struct{})
+	var half sync.WaitGroup // writers that made half their appends
+	tombstoned := make(chan struct{})
+	half.Add(writers)
+	del := func(what string) {
+		var err error
+		if tombstone {
+			err = st.Tombstone(ctx, stream, eventstore.Any)
+		} else {
+			err = st.Delete(ctx, stream, eventstore.Any)
+		}
+		switch {
+		case err == nil:
+			mu.Lock()
+			deletes++
+			mu.Unlock()
+		case !tombstone && errors.Is(err, eventstore.ErrStreamNotFound):
+			// Already deleted and not yet re-created.
+		default:
+			fails.add("%s: %v", what, err)
+		}
+	}
+	for w := range writers {
+		wg.Go(func() {
+			<-start
+			late := false
+			for i := range appends {
+				if i == appends/2 {
+					half.Done()
+					if tombstone && w%2 == 0 {
+						// Half the writers wait for the tombstone, so it surely lands before
+						// some appends; the others race it.
+						<-tombstoned
+						late = true
+					}
+				}
+				if !tombstone && i%5 == 4 {
+					del(fmt.Sprintf("writer %d: delete %d", w, i))
+					continue
+				}
+				res, err := st.Append(ctx, stream, eventstore.Any, ev("Raced", fmt.Sprintf("w%d-%d", w, i)))
+				switch {
+				case err == nil && late:
+					fails.add("writer %d: append %d after the tombstone committed: %+v", w, i, res)
+				case err == nil:
+					mu.Lock()
+					committed = append(committed, res)
+					mu.Unlock()
+				case tombstone && errors.Is(err, eventstore.ErrStreamDeleted):
+				default:
+					fails.add("writer %d: append %d: %v", w, i, err)
+				}
+			}
+		})
+	}
+	if tombstone {
+		// The tombstone lands while the writers are half-way.
+		wg.Go(func() {
+			half.Wait()
+			del("tombstone")
+			close(tombstoned)
+		})
+	}
+	close(start)
+	if !s.await(doneChan(&wg)) {
+		t.Fatalf("appends racing deletes did not finish within %v", s.cfg.timeout)
+	}
+	fails.report(t)
+	if tombstone && deletes != 1 {
+		t.Fatalf("the tombstone did not succeed")
+	}
+	// Versions of committed appends never collide and, with the first event, cover 1..n.
+	versionsSeen := map[uint64]bool{1: true}
+	for _, r := range committed {
+		if r.FirstVersion != r.LastVersion || versionsSeen[r.FirstVersion] {
+			t.Fatalf("append result %+v collides with another committed version", r)
+		}
+		versionsSeen[r.FirstVersion] = true
+	}
+	n := uint64(len(committed) + 1)
+	for v := uint64(1); v <= n; v++ {
+		if !versionsSeen[v] {
+			t.Fatalf("versions of committed appends have a gap at %d (n = %d)", v, n)
+		}
+	}
+	i := info(t, ctx, st, stream)
+	if i.Version != n {
+		t.Errorf("StreamInfo %+v: want version %d, the number of committed events", i, n)
+	}
+	var inLog []eventstore.Event
+	for _, e := range s.readAll(t, ctx, st, eventstore.ReadAllOptions{StreamPrefix: stream}) {
+		if e.StreamID == stream {
+			inLog = append(inLog, e)
+		}
+	}
+	if !slices.Equal(versions(inLog), seq(1, n)) {
+		t.Fatalf("the global log holds versions %v of the stream, want 1..%d", versions(inLog), n)
+	}
+	got, err := collect(st.ReadStream(ctx, stream, eventstore.ReadStreamOptions{}))
+	switch {
+	case tombstone:
+		if i.State != eventstore.StreamTombstoned || !errors.Is(err, eventstore.ErrStreamDeleted) {
+			t.Errorf("after the tombstone: state %v, ReadStream error %v; want tombstoned and ErrStreamDeleted", i.State, err)
+		}
+	case i.State == eventstore.StreamSoftDeleted:
+		if !errors.Is(err, eventstore.ErrStreamNotFound) {
+			t.Errorf("deleted at the end: ReadStream error %v, want ErrStreamNotFound", err)
+		}
+	case err != nil:
+		t.Fatalf("ReadStream: %v", err)
+	default:
+		// The live events are the tail of the stream after the last delete.
+		if len(got) == 0 || !slices.Equal(ids(got), ids(inLog[len(inLog)-len(got):])) {
+			t.Errorf("ReadStream returned %d events, want a non-empty tail of the %d in the log", len(got), len(inLog))
+		}
+	}
+	t.Logf("%d appends committed, %d deletes", len(committed), deletes)
 }
 
 // await waits until done is closed, for at most the suite's timeout.

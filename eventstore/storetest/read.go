@@ -237,6 +237,36 @@ func (s *suite) testReadAll(t *testing.T) {
 		})
 	}
 
+	s.run(t, "large appends across pages", func(t *testing.T) {
+		ctx := s.ctx(t)
+		st := s.store(t)
+		size := 700
+		if testing.Short() {
+			size = 150
+		}
+		var want []uuid.UUID
+		for i := range 3 {
+			r := mustAppend(t, ctx, st, fmt.Sprintf("big-%d", i%2), eventstore.Any, evs(size, "Big", "b")...)
+			want = append(want, r.EventIDs...)
+			r = mustAppend(t, ctx, st, "small", eventstore.Any, ev("Small", "s"))
+			want = append(want, r.EventIDs...)
+		}
+		for _, page := range []int{0, 128, 7} {
+			got := s.readAll(t, ctx, st, eventstore.ReadAllOptions{PageSize: page})
+			if !slices.Equal(ids(got), want) {
+				t.Fatalf("ReadAll with page size %d returned %d events, want %d in append order", page, len(got), len(want))
+			}
+		}
+		// Resume from checkpoints inside one append's events.
+		all := s.readAll(t, ctx, st, eventstore.ReadAllOptions{})
+		for _, k := range []int{0, 1, size / 2, size - 1, size, size + 1, 2*size + 1} {
+			rest := s.readAll(t, ctx, st, eventstore.ReadAllOptions{After: all[k].Position, PageSize: 100})
+			if !slices.Equal(ids(rest), ids(all[k+1:])) {
+				t.Fatalf("after checkpoint %v (event %d): got %d events, want the %d that follow", all[k].Position, k, len(rest), len(all)-k-1)
+			}
+		}
+	})
+
 	s.run(t, "stream prefix is literal", func(t *testing.T) {
 		ctx := s.ctx(t)
 		st := s.store(t)
