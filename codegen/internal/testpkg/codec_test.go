@@ -319,3 +319,39 @@ func TestFieldsBecomeUnions(t *testing.T) {
 		t.Fatalf("decoded %+v, want %+v", got, want)
 	}
 }
+
+// TestConcurrentUse runs encoders and decoders of one codec from many goroutines; the race
+// detector checks the codec's shared state.
+func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
+	codec := NewCodec()
+	old := payload(t, schemaPromotedV1, fp(schemaPromotedV1), map[string]any{
+		"name": "n", "kind": "k", "count": 7, "items": []any{}, "labels": map[string]any{},
+	})
+	msgs := []eventstore.Message{fullAllTypes(), benchEvent(), fullDispatched(), &AccountOpened{Owner: "a"}}
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			for i := range 200 {
+				m := msgs[(g+i)%len(msgs)]
+				data, _, err := codec.Marshal(m)
+				if err == nil {
+					_, err = codec.Unmarshal(m.EventType(), data)
+				}
+				if err == nil {
+					_, err = codec.Unmarshal(PromotedType, old)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -20,6 +20,13 @@ func FuzzUnmarshal(f *testing.F) {
 		}
 		f.Add(data)
 	}
+	// Old versions, one of them decoded through the adapted writer schema.
+	f.Add(payload(f, schemaEvolvingV1, fp(schemaEvolvingV1), map[string]any{"id": "e1", "amount": 42, "removed": "gone"}))
+	f.Add(payload(f, schemaPromotedV1, fp(schemaPromotedV1), map[string]any{
+		"name": "n", "kind": "k", "count": 7,
+		"items":  []any{map[string]any{"sku": "a", "qty": 1}},
+		"labels": map[string]any{"x": "y"},
+	}))
 	f.Add([]byte{})
 	f.Add([]byte{0xC3, 0x01})
 	f.Fuzz(func(t *testing.T, data []byte) {
