@@ -102,35 +102,39 @@ func parseCurrent(err error) (rev uint64, noStream, ok bool) {
 
 // conflict builds the contract's *VersionConflictError for a failed expected-version check.
 // The server tells the current revision but not whether the stream is soft-deleted; when
-// that matters and is not implied by the expected version, one more read finds out.
+// that matters and is not implied by the expected version, one more read finds out. When the
+// stream turns out to satisfy the expected version after all, the server refused the
+// append because some of its event IDs were already committed differently (its "corrupted
+// idempotency" answer), and the error is an *eventstore.DuplicateEventError.
 func (s *Store) conflict(ctx context.Context, streamID string, expected eventstore.ExpectedVersion, cause error) error {
 	rev, noStream, ok := parseCurrent(cause)
+	vc := &eventstore.VersionConflictError{StreamID: streamID, Expected: expected}
 	switch {
 	case ok && noStream:
-		return &eventstore.VersionConflictError{StreamID: streamID, Expected: expected, Actual: 0, Exists: false}
+		vc.Actual, vc.Exists = 0, false
 	case ok && expected.IsNoStream():
 		// NoStream accepts a soft-deleted stream, so the stream is live.
-		return &eventstore.VersionConflictError{StreamID: streamID, Expected: expected, Actual: rev + 1, Exists: true}
-	case ok && expected.IsStreamExists():
-		// StreamExists only fails on a stream with a revision when it is soft-deleted.
-		return &eventstore.VersionConflictError{StreamID: streamID, Expected: expected, Actual: rev + 1, Exists: false}
-	}
-	info, err := s.streamState(ctx, streamID)
-	if err != nil {
-		if errors.Is(err, eventstore.ErrStreamDeleted) {
-			return err
+		vc.Actual, vc.Exists = rev+1, true
+	default:
+		info, err := s.streamState(ctx, streamID)
+		if err != nil {
+			if ok {
+				vc.Actual, vc.Exists = rev+1, true
+				return vc
+			}
+			return fmt.Errorf("esdb: stream %q: wrong expected version (%v), and reading its state failed: %w", streamID, cause, err)
 		}
+		if info.State == eventstore.StreamTombstoned {
+			return fmt.Errorf("esdb: stream %q: %w", streamID, eventstore.ErrStreamDeleted)
+		}
+		vc.Actual, vc.Exists = info.Version, info.State == eventstore.StreamActive
 		if ok {
-			return &eventstore.VersionConflictError{StreamID: streamID, Expected: expected, Actual: rev + 1, Exists: true}
+			vc.Actual = rev + 1 // the revision at the time of the conflict
 		}
-		return fmt.Errorf("esdb: stream %q: wrong expected version (%v), and reading its state failed: %w", streamID, cause, err)
 	}
-	if info.State == eventstore.StreamTombstoned {
-		return fmt.Errorf("esdb: stream %q: %w", streamID, eventstore.ErrStreamDeleted)
+	if ok && !errors.Is(cause, eventstore.ErrStreamNotFound) && expected.Check(streamID, vc.Actual, vc.Exists) == nil {
+		return &eventstore.DuplicateEventError{StreamID: streamID, EventID: "(one of the append's events)",
+			Reason: fmt.Sprintf("EventStoreDB refused the append although the stream is at version %d: some of its event IDs are already committed as a different append", vc.Actual)}
 	}
-	actual := info.Version
-	if ok {
-		actual = rev + 1 // the revision at the time of the conflict
-	}
-	return &eventstore.VersionConflictError{StreamID: streamID, Expected: expected, Actual: actual, Exists: info.State == eventstore.StreamActive}
+	return vc
 }

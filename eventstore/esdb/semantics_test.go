@@ -440,3 +440,24 @@ func TestMaxAppendSize(t *testing.T) {
 		t.Fatalf("a small append after the rejected one: %v", err)
 	}
 }
+
+// TestServerDetectedIDReuse: without the read before append, the server's refusal of
+// partly committed IDs reaches the caller as ErrDuplicateEventID, not as a version conflict.
+func TestServerDetectedIDReuse(t *testing.T) {
+	t.Parallel()
+	s, _ := fake(t, nil, esdb.WithoutReadBeforeAppend())
+	ctx := context.Background()
+	a, b := event("T", "a"), event("T", "b")
+	if _, err := s.Append(ctx, "sr-1", eventstore.NoStream, a, b); err != nil {
+		t.Fatal(err)
+	}
+	for _, exp := range []eventstore.ExpectedVersion{eventstore.Any, eventstore.StreamExists} {
+		_, err := s.Append(ctx, "sr-1", exp, a, event("T", "c"))
+		if !errors.Is(err, eventstore.ErrDuplicateEventID) || errors.Is(err, eventstore.ErrWrongExpectedVersion) {
+			t.Errorf("%s with a committed and a fresh ID: %v, want ErrDuplicateEventID", exp, err)
+		}
+	}
+	if info, err := s.StreamInfo(ctx, "sr-1"); err != nil || info.Version != 2 {
+		t.Fatalf("StreamInfo = %+v, %v; want version 2 (nothing written)", info, err)
+	}
+}
