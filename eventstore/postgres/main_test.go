@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"log/slog"
 	"sync/atomic"
 	"testing"
 
@@ -26,7 +27,8 @@ func newStore(t testing.TB, opts ...postgres.Option) *postgres.Store {
 // name one.
 func newStoreIn(t testing.TB, url string, opts ...postgres.Option) *postgres.Store {
 	t.Helper()
-	opts = append([]postgres.Option{postgres.WithSchema("es_" + itoa(schemaSeq.Add(1))), postgres.WithMigrate()}, opts...)
+	opts = append([]postgres.Option{postgres.WithSchema("es_" + itoa(schemaSeq.Add(1))), postgres.WithMigrate(),
+		postgres.WithLogger(slog.New(slog.DiscardHandler))}, opts...)
 	s, err := postgres.Open(context.Background(), url, opts...)
 	if err != nil {
 		t.Fatal(err)

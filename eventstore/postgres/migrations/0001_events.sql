@@ -65,23 +65,32 @@ CREATE FUNCTION {{schema}}.append_events(
     OUT o_last_position bigint)
 LANGUAGE plpgsql AS $fn$
 DECLARE
-    v_n   bigint := cardinality(p_ids);
-    v_old bigint;
+    v_n bigint := cardinality(p_ids);
 BEGIN
     PERFORM pg_advisory_xact_lock(p_lock);
 
-    UPDATE {{schema}}.streams s
-       SET version = s.version + v_n, state = 1, updated_at = now()
-     WHERE s.stream_id = p_stream
-       AND CASE p_expect
-               WHEN 0 THEN s.state <> 3
-               WHEN 1 THEN s.state = 2
-               WHEN 2 THEN s.state = 1
-               ELSE s.state = 1 AND s.version = p_expected
-           END
-    RETURNING s.version - v_n INTO v_old;
+    -- The common case in one statement: compare and set the version of an existing stream
+    -- and insert the events after it.
+    WITH cas AS (
+        UPDATE {{schema}}.streams s
+           SET version = s.version + v_n, state = 1, updated_at = now()
+         WHERE s.stream_id = p_stream
+           AND CASE p_expect
+                   WHEN 0 THEN s.state <> 3
+                   WHEN 1 THEN s.state = 2
+                   WHEN 2 THEN s.state = 1
+                   ELSE s.state = 1 AND s.version = p_expected
+               END
+        RETURNING s.version - v_n AS old),
+    ins AS (
+        INSERT INTO {{schema}}.events (stream_id, stream_version, event_id, event_type, data, metadata)
+        SELECT p_stream, cas.old + u.ord, u.id, u.typ, u.dat, u.meta
+          FROM cas, unnest(p_ids, p_types, p_data, p_meta) WITH ORDINALITY AS u(id, typ, dat, meta, ord)
+         ORDER BY u.ord
+        RETURNING stream_version)
+    SELECT max(ins.stream_version) INTO o_version FROM ins;
 
-    IF NOT FOUND THEN
+    IF o_version IS NULL THEN
         SELECT s.version, s.state INTO o_version, o_state
           FROM {{schema}}.streams s WHERE s.stream_id = p_stream;
         IF NOT FOUND THEN
@@ -92,10 +101,7 @@ BEGIN
             o_status := 3;
             RETURN;
         END IF;
-        IF o_state = 0 AND p_expect IN (0, 1) THEN
-            INSERT INTO {{schema}}.streams (stream_id, version) VALUES (p_stream, v_n);
-            v_old := 0;
-        ELSE
+        IF o_state <> 0 OR p_expect NOT IN (0, 1) THEN
             -- One unique-index probe per ID. (The LATERAL ... LIMIT keeps the planner from
             -- turning this into a join that scans the whole table.)
             IF EXISTS (SELECT 1 FROM unnest(p_ids) AS i(id),
@@ -106,19 +112,20 @@ BEGIN
             END IF;
             RETURN;
         END IF;
+        -- A new stream.
+        INSERT INTO {{schema}}.streams (stream_id, version) VALUES (p_stream, v_n);
+        INSERT INTO {{schema}}.events (stream_id, stream_version, event_id, event_type, data, metadata)
+        SELECT p_stream, u.ord, u.id, u.typ, u.dat, u.meta
+          FROM unnest(p_ids, p_types, p_data, p_meta) WITH ORDINALITY AS u(id, typ, dat, meta, ord)
+         ORDER BY u.ord;
+        o_version := v_n;
     END IF;
-
-    INSERT INTO {{schema}}.events (stream_id, stream_version, event_id, event_type, data, metadata)
-    SELECT p_stream, v_old + u.ord, u.id, u.typ, u.dat, u.meta
-      FROM unnest(p_ids, p_types, p_data, p_meta) WITH ORDINALITY AS u(id, typ, dat, meta, ord)
-     ORDER BY u.ord;
 
     IF p_channel IS NOT NULL THEN
         PERFORM pg_notify(p_channel, '');
     END IF;
 
     o_status := 0;
-    o_version := v_old + v_n;
     o_state := 1;
     o_tx_id := pg_current_xact_id();
     o_last_position := currval('{{schema}}.events_global_position_seq');
