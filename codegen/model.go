@@ -236,6 +236,8 @@ func (m *model) goType(s avro.Schema, ctx, where string) (jen.Code, error) {
 		return lt, nil
 	}
 	switch t := s.(type) {
+	case *avro.NullSchema:
+		return nil, fmt.Errorf("%s: a bare null type has no Go representation; use it inside a union such as [\"null\", \"string\"]", where)
 	case *avro.PrimitiveSchema:
 		switch t.Type() {
 		case avro.Boolean:
@@ -252,8 +254,6 @@ func (m *model) goType(s avro.Schema, ctx, where string) (jen.Code, error) {
 			return jen.String(), nil
 		case avro.Bytes:
 			return jen.Index().Byte(), nil
-		case avro.Null:
-			return nil, fmt.Errorf("%s: a bare null type has no Go representation; use it inside a union such as [\"null\", \"string\"]", where)
 		}
 	case *avro.RecordSchema, *avro.EnumSchema, *avro.FixedSchema:
 		n := m.named[s.(avro.NamedSchema).FullName()]

@@ -75,14 +75,15 @@ const (
 // Codec encodes and decodes the events of one generated package. It is safe for
 // concurrent use.
 type Codec struct {
-	api     avro.API
-	events  map[string]*event
-	byType  map[uintptr]*event // by the Go type of the event's struct pointer
-	byFP    map[uint64]*version
-	err     error
-	writers sync.Pool
-	readers sync.Pool
-	buffers sync.Pool // *[]byte for generated encoders
+	api      avro.API
+	events   map[string]*event
+	byType   map[uintptr]*event // by the Go type of the event's struct pointer
+	maxArray int
+	byFP     map[uint64]*version
+	err      error
+	writers  sync.Pool
+	readers  sync.Pool
+	buffers  sync.Pool // *[]byte for generated encoders
 }
 
 type event struct {
@@ -125,9 +126,10 @@ func New(cfg Config) *Codec {
 			MaxSliceAllocSize:    maxArray,
 			MaxByteSliceSize:     maxBytes,
 		}.Freeze(),
-		events: make(map[string]*event, len(cfg.Events)),
-		byType: make(map[uintptr]*event, len(cfg.Events)),
-		byFP:   map[uint64]*version{},
+		events:   make(map[string]*event, len(cfg.Events)),
+		byType:   make(map[uintptr]*event, len(cfg.Events)),
+		maxArray: maxArray,
+		byFP:     map[uint64]*version{},
 	}
 	for _, t := range cfg.Types {
 		c.api.Register(t.Name, t.Value)
@@ -177,7 +179,7 @@ func (c *Codec) add(e Event) error {
 	ev.header[0], ev.header[1] = Magic0, Magic1
 	binary.LittleEndian.PutUint64(ev.header[2:], ev.latest.fp)
 	for _, v := range versions[:len(versions)-1] {
-		v.read, v.adapt, v.err = resolve(ev.latest.schema, v.schema)
+		v.read, v.adapt, v.err = resolve(ev.latest.schema, v.schema, c.maxArray)
 		if v.err != nil {
 			v.err = fmt.Errorf("%w: %s version %d cannot be read as version %d: %v", ErrIncompatible, e.Type, v.number, ev.latest.number, v.err)
 		}

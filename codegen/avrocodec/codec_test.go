@@ -151,3 +151,36 @@ func Example() {
 	// c3 01 ... {Name:Ada Times:3}
 	// {Name:Grace Times:1} <nil>
 }
+
+// Spinner has an array whose items take no bytes, and a field that became optional, so
+// that old payloads go through the adapted writer schema.
+type Spinner struct {
+	A  *string    `avro:"a"`
+	Xs []struct{} `avro:"xs"`
+	N  *int64     `avro:"n"`
+}
+
+func (*Spinner) EventType() string { return "demo.Spinner" }
+
+func TestAdaptedHugeArrayCount(t *testing.T) {
+	t.Parallel()
+	v1 := `{"type":"record","name":"Spinner","namespace":"demo","fields":[{"name":"a","type":"string"},{"name":"xs","type":{"type":"array","items":"null"}},{"name":"n","type":["null","int"]}]}`
+	v2 := `{"type":"record","name":"Spinner","namespace":"demo","fields":[{"name":"a","type":["null","string"],"default":null},{"name":"xs","type":{"type":"array","items":"null"}},{"name":"n","type":["null","long"]}]}`
+	ev := avrocodec.Event{Type: "demo.Spinner", New: func() eventstore.Message { return new(Spinner) }, Versions: []avrocodec.Version{
+		{Number: 1, Fingerprint: fp(t, v1), Schema: v1}, {Number: 2, Fingerprint: fp(t, v2), Schema: v2},
+	}}
+	c := avrocodec.New(avrocodec.Config{Events: []avrocodec.Event{ev}})
+	if err := c.Err(); err != nil {
+		t.Fatal(err)
+	}
+	h := binary.LittleEndian.AppendUint64([]byte{avrocodec.Magic0, avrocodec.Magic1}, fp(t, v1))
+	body := append([]byte{2, 'x'}, binary.AppendVarint(nil, 1<<50)...) // a = "x", then 2^50 nulls
+	if _, err := c.Unmarshal("demo.Spinner", append(h, body...)); !errors.Is(err, avrocodec.ErrMalformed) {
+		t.Fatalf("Unmarshal = %v, want ErrMalformed", err)
+	}
+	ok := append(append([]byte{}, h...), 2, 'x', 4, 0, 2, 14) // two nulls, the end, n = 7
+	m, err := c.Unmarshal("demo.Spinner", ok)
+	if err != nil || *m.(*Spinner).A != "x" || len(m.(*Spinner).Xs) != 2 || *m.(*Spinner).N != 7 {
+		t.Fatalf("Unmarshal = %+v, %v", m, err)
+	}
+}

@@ -18,8 +18,8 @@ import (
 // adapted writer schema in which such values are one-branch unions (the bytes gain a union
 // index 0), and the adapted schema is resolved instead. Everything else, defaults,
 // promotions, enum symbols and removed fields, stays hamba's schema resolution.
-func resolve(reader, writer avro.Schema) (avro.Schema, step, error) {
-	a := &adapter{defined: map[string]bool{}, records: map[string]*recordStep{}}
+func resolve(reader, writer avro.Schema, maxArray int) (avro.Schema, step, error) {
+	a := &adapter{defined: map[string]bool{}, records: map[string]*recordStep{}, maxArray: maxArray}
 	st, adapted := a.walk(writer, reader)
 	if !a.wrapped {
 		rs, err := avro.NewSchemaCompatibility().Resolve(reader, writer)
@@ -44,9 +44,10 @@ func resolve(reader, writer avro.Schema) (avro.Schema, step, error) {
 type step func(r *avro.Reader, w *avro.Writer)
 
 type adapter struct {
-	wrapped bool
-	defined map[string]bool        // named writer types already written out in full
-	records map[string]*recordStep // by writer full name, so recursive types terminate
+	wrapped  bool
+	maxArray int                    // the most items an array may have
+	defined  map[string]bool        // named writer types already written out in full
+	records  map[string]*recordStep // by writer full name, so recursive types terminate
 }
 
 type recordStep struct{ fields []step }
@@ -96,6 +97,8 @@ func (a *adapter) walk(ws, rs avro.Schema) (step, any) {
 		}
 	}
 	switch t := ws.(type) {
+	case *avro.NullSchema:
+		return func(*avro.Reader, *avro.Writer) {}, "null"
 	case *avro.PrimitiveSchema:
 		return primitiveStep(t.Type()), primitiveJSON(t)
 	case *avro.RecordSchema:
@@ -145,14 +148,14 @@ func (a *adapter) walk(ws, rs avro.Schema) (step, any) {
 			ri = ra.Items()
 		}
 		item, js := a.walk(t.Items(), ri)
-		return blocks(func(r *avro.Reader, w *avro.Writer) { item(r, w) }), map[string]any{"type": "array", "items": js}
+		return blocks(a.maxArray, func(r *avro.Reader, w *avro.Writer) { item(r, w) }), map[string]any{"type": "array", "items": js}
 	case *avro.MapSchema:
 		var rv avro.Schema
 		if rm, ok := rs.(*avro.MapSchema); ok {
 			rv = rm.Values()
 		}
 		val, js := a.walk(t.Values(), rv)
-		return blocks(func(r *avro.Reader, w *avro.Writer) {
+		return blocks(a.maxArray, func(r *avro.Reader, w *avro.Writer) {
 			w.WriteString(r.ReadString())
 			val(r, w)
 		}), map[string]any{"type": "map", "values": js}
@@ -186,9 +189,11 @@ func (a *adapter) walk(ws, rs avro.Schema) (step, any) {
 	}, string(ws.Type())
 }
 
-// blocks copies an array or map: blocks of items ending with an empty block.
-func blocks(item step) step {
+// blocks copies an array or map: blocks of items ending with an empty block. At most max
+// items are copied, so that a corrupt count cannot spin on items that take no bytes.
+func blocks(max int, item step) step {
 	return func(r *avro.Reader, w *avro.Writer) {
+		total := int64(0)
 		for {
 			n, _ := r.ReadBlockHeader()
 			if r.Error != nil {
@@ -196,6 +201,10 @@ func blocks(item step) step {
 			}
 			if n == 0 {
 				w.WriteLong(0)
+				return
+			}
+			if total += n; n < 0 || total > int64(max) {
+				r.ReportError("decode array", fmt.Sprintf("more than %d items", max))
 				return
 			}
 			w.WriteLong(n)
@@ -300,7 +309,10 @@ func (a *adapter) readerJSON(s avro.Schema) any {
 	if n, ok := s.(avro.NamedSchema); ok && a.defined[n.FullName()] {
 		return n.FullName()
 	}
-	if p, ok := s.(*avro.PrimitiveSchema); ok {
+	switch p := s.(type) {
+	case *avro.NullSchema:
+		return "null"
+	case *avro.PrimitiveSchema:
 		return primitiveJSON(p)
 	}
 	raw, err := json.Marshal(s)
