@@ -95,6 +95,7 @@ func TestRoundTrip(t *testing.T) {
 		{"bench", benchEvent()},
 		{"account opened", &AccountOpened{Owner: "ada"}},
 		{"promoted", &Promoted{Kind: &PromotedKind{Value: PromotedKindLong(9)}, Items: []Item{{SKU: "s"}}, Labels: map[string]*string{"a": nil},
+			Tier: TierGold, Extras: map[string]Item{},
 			Added: &PromotedAdded{Value: PromotedAddedLong(-1)}, AddedOpt: &Item{SKU: "o", Qty: new(int32)}}},
 		{"deposited", &Deposited{Amount: Money{Currency: Currency{'E', 'U', 'R'}, Units: 10}}},
 	}
@@ -303,16 +304,23 @@ func TestFieldsBecomeUnions(t *testing.T) {
 		"name": "n", "kind": "k", "count": 7,
 		"items":  []any{map[string]any{"sku": "a", "qty": 1}, map[string]any{"sku": "b", "qty": 2}},
 		"labels": map[string]any{"x": "y"},
+		"tier":   "SILVER", "tag": [2]byte{'o', 'k'},
+		"extras": map[string]any{"e": map[string]any{"sku": "c", "qty": 3}},
+		"opt":    map[string]any{"string": "o"},
+		"gone":   []any{"GOLD"},
 	})
 	got, err := codec.Unmarshal(PromotedType, v1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	one, two, seven := int32(1), int32(2), int64(7)
+	one, two, three, seven := int32(1), int32(2), int32(3), int64(7)
 	want := &Promoted{
 		Name: str("n"), Kind: &PromotedKind{Value: PromotedKindString("k")}, Count: &seven,
 		Items:  []Item{{SKU: "a", Qty: &one}, {SKU: "b", Qty: &two}},
 		Labels: map[string]*string{"x": str("y")},
+		Tier:   TierSilver, Tag: Tag{'o', 'k'},
+		Extras: map[string]Item{"e": {SKU: "c", Qty: &three}},
+		Opt:    str("o"),
 		Added:  &PromotedAdded{Value: PromotedAddedString("fresh")},
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -326,7 +334,7 @@ func TestConcurrentUse(t *testing.T) {
 	t.Parallel()
 	codec := NewCodec()
 	old := payload(t, schemaPromotedV1, fp(schemaPromotedV1), map[string]any{
-		"name": "n", "kind": "k", "count": 7, "items": []any{}, "labels": map[string]any{},
+		"name": "n", "kind": "k", "count": 7, "items": []any{}, "labels": map[string]any{}, "tier": "GOLD", "tag": [2]byte{}, "extras": map[string]any{}, "opt": nil, "gone": []any{},
 	})
 	msgs := []eventstore.Message{fullAllTypes(), benchEvent(), fullDispatched(), &AccountOpened{Owner: "a"}}
 	errs := make(chan error, 8)

@@ -284,3 +284,16 @@ func (e Status) avroIndex() int32 {
 	}
 	return -1
 }
+
+// avroIndex returns the position of e among the symbols of test.Tier, or -1.
+func (e Tier) avroIndex() int32 {
+	switch e {
+	case TierBronze:
+		return 0
+	case TierSilver:
+		return 1
+	case TierGold:
+		return 2
+	}
+	return -1
+}

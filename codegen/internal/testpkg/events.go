@@ -251,6 +251,10 @@ type Promoted struct {
 	Count  *int64             `avro:"count" json:"count"`
 	Items  []Item             `avro:"items" json:"items"`
 	Labels map[string]*string `avro:"labels" json:"labels"`
+	Tier   Tier               `avro:"tier" json:"tier"`
+	Tag    Tag                `avro:"tag" json:"tag"`
+	Extras map[string]Item    `avro:"extras" json:"extras"`
+	Opt    *string            `avro:"opt" json:"opt"`
 	// A sealed union added later, filled from its default.
 	Added    *PromotedAdded `avro:"added" json:"added"`
 	AddedOpt *Item          `avro:"added_opt" json:"added_opt"`
@@ -316,6 +320,36 @@ func ParseStatus(s string) (Status, error) {
 		return e, nil
 	}
 	return "", fmt.Errorf("test.Status: unknown symbol %q: want one of OPEN, CLOSED, UNKNOWN", s)
+}
+
+// Tag is the Avro fixed test.Tag of 2 bytes.
+type Tag [2]byte
+
+// Tier is the Avro enum test.Tier.
+type Tier string
+
+// The symbols of Tier.
+const (
+	TierBronze Tier = "BRONZE"
+	TierSilver Tier = "SILVER"
+	TierGold   Tier = "GOLD"
+)
+
+// Valid reports whether e is one of the symbols of Tier.
+func (e Tier) Valid() bool {
+	switch e {
+	case TierBronze, TierSilver, TierGold:
+		return true
+	}
+	return false
+}
+
+// ParseTier returns the Tier symbol s, or an error naming the valid symbols.
+func ParseTier(s string) (Tier, error) {
+	if e := Tier(s); e.Valid() {
+		return e, nil
+	}
+	return "", fmt.Errorf("test.Tier: unknown symbol %q: want one of BRONZE, SILVER, GOLD", s)
 }
 
 // AllTypesChoice holds a value of the Avro union [string, long, test.types.Money, array] of field choice of test.AllTypes. Value is one of AllTypesChoiceString, AllTypesChoiceLong, AllTypesChoiceMoney, AllTypesChoiceArray.

@@ -26,6 +26,7 @@ func FuzzUnmarshal(f *testing.F) {
 		"name": "n", "kind": "k", "count": 7,
 		"items":  []any{map[string]any{"sku": "a", "qty": 1}},
 		"labels": map[string]any{"x": "y"},
+		"tier":   "GOLD", "tag": [2]byte{1, 2}, "extras": map[string]any{}, "opt": nil, "gone": []any{"SILVER"},
 	}))
 	f.Add([]byte{})
 	f.Add([]byte{0xC3, 0x01})
