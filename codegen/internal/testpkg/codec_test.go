@@ -15,6 +15,7 @@ import (
 
 	"github.com/esgen/esgen/codegen/avrocodec"
 	"github.com/esgen/esgen/eventstore"
+	"github.com/esgen/esgen/schema"
 )
 
 var _ eventstore.Codec = (*Codec)(nil)
@@ -160,11 +161,7 @@ func payload(t testing.TB, s string, fp uint64, v any) []byte {
 }
 
 func fp(s string) uint64 {
-	b, err := avro.MustParse(s).FingerprintUsing(avro.CRC64Avro)
-	if err != nil {
-		panic(err)
-	}
-	return binary.BigEndian.Uint64(b)
+	return schema.Fingerprint(avro.MustParse(s))
 }
 
 func TestOldVersionsDecodeIntoLatest(t *testing.T) {
