@@ -353,7 +353,11 @@ func (m *model) newUnion(t *avro.UnionSchema, ctx, where string) (*union, error)
 		if err != nil {
 			return nil, err
 		}
-		br := &branch{goName: name + branchName(b), typ: typ, regName: resolutionName(b), schema: b}
+		suffix := branchName(b)
+		if n, ok := b.(avro.NamedSchema); ok && m.named[n.FullName()] != nil {
+			suffix = m.named[n.FullName()].goName // qualified when short names clash
+		}
+		br := &branch{goName: name + suffix, typ: typ, regName: resolutionName(b), schema: b}
 		if err := m.claim(br.goName, "a branch of the union of "+where); err != nil {
 			return nil, err
 		}

@@ -26,21 +26,28 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 	return &Codec{c: avrocodec.New(avrocodec.Config{
 		Events: []avrocodec.Event{
 			{
-				Append: func(b []byte, m eventstore.Message) ([]byte, error) {
-					return m.(*Moved).appendAvro(b)
-				},
 				New: func() eventstore.Message {
 					return new(Moved)
 				},
 				Type: MovedType,
 				Versions: []avrocodec.Version{{
-					Fingerprint: 0xcb856481fb99c7bd,
+					Fingerprint: 0x71634d6fa294dd23,
 					Number:      1,
 					Schema:      schemaMovedV1,
 				}},
 			},
 		},
 		Limits: limits,
+		Types: []avrocodec.Type{
+			{
+				Name:  "naming.warehouse.Location",
+				Value: NamingWarehouseLocation{},
+			},
+			{
+				Name:  "naming.store.Location",
+				Value: NamingStoreLocation{},
+			},
+		},
 	})}
 }
 
@@ -68,5 +75,5 @@ func (c *Codec) Unmarshal(eventType string, data []byte) (eventstore.Message, er
 
 // Every published schema version of every event, as standalone JSON (named types inlined).
 const (
-	schemaMovedV1 = "{\"name\":\"naming.Moved\",\"doc\":\"Names that need care: the same short name in two namespaces, initialisms, keywords.\",\"type\":\"record\",\"fields\":[{\"name\":\"from\",\"type\":{\"name\":\"naming.warehouse.Location\",\"type\":\"record\",\"fields\":[{\"name\":\"id\",\"type\":\"string\"}]}},{\"name\":\"to\",\"type\":{\"name\":\"naming.store.Location\",\"type\":\"record\",\"fields\":[{\"name\":\"url\",\"type\":\"string\"}]}},{\"name\":\"type\",\"type\":\"string\"},{\"name\":\"http_status\",\"type\":\"int\"},{\"name\":\"userID\",\"type\":\"string\"},{\"name\":\"SKUCode\",\"type\":\"string\"}]}"
+	schemaMovedV1 = "{\"name\":\"naming.Moved\",\"doc\":\"Names that need care: the same short name in two namespaces, initialisms, keywords.\",\"type\":\"record\",\"fields\":[{\"name\":\"from\",\"type\":{\"name\":\"naming.warehouse.Location\",\"type\":\"record\",\"fields\":[{\"name\":\"id\",\"type\":\"string\"}]}},{\"name\":\"to\",\"type\":{\"name\":\"naming.store.Location\",\"type\":\"record\",\"fields\":[{\"name\":\"url\",\"type\":\"string\"}]}},{\"name\":\"type\",\"type\":\"string\"},{\"name\":\"http_status\",\"type\":\"int\"},{\"name\":\"userID\",\"type\":\"string\"},{\"name\":\"SKUCode\",\"type\":\"string\"},{\"name\":\"last_seen\",\"doc\":\"A union of two types with the same short name.\",\"type\":[\"naming.warehouse.Location\",\"naming.store.Location\"]}]}"
 )

@@ -4,22 +4,6 @@ package gen
 
 import "github.com/esgen/esgen/codegen/avrocodec"
 
-// appendAvro appends the encoding of x with the schema of naming.Moved to b.
-func (x *Moved) appendAvro(b []byte) ([]byte, error) {
-	var err error
-	if b, err = x.From.appendAvro(b); err != nil {
-		return b, err
-	}
-	if b, err = x.To.appendAvro(b); err != nil {
-		return b, err
-	}
-	b = avrocodec.AppendString(b, x.Type)
-	b = avrocodec.AppendInt(b, x.HTTPStatus)
-	b = avrocodec.AppendString(b, x.UserID)
-	b = avrocodec.AppendString(b, x.SKUCode)
-	return b, nil
-}
-
 // appendAvro appends the encoding of x with the schema of naming.store.Location to b.
 func (x *NamingStoreLocation) appendAvro(b []byte) ([]byte, error) {
 	b = avrocodec.AppendString(b, x.URL)

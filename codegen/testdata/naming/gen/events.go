@@ -4,6 +4,11 @@
 // that esgen generate writes from the contracts in contracts.
 package gen
 
+import (
+	"errors"
+	"fmt"
+)
+
 // Event types, as stored in the event store: the Avro full names of the event records.
 const (
 	MovedType = "naming.Moved"
@@ -24,6 +29,8 @@ type Moved struct {
 	HTTPStatus int32                   `avro:"http_status" json:"http_status"`
 	UserID     string                  `avro:"userID" json:"userID"`
 	SKUCode    string                  `avro:"SKUCode" json:"SKUCode"`
+	// A union of two types with the same short name.
+	LastSeen *MovedLastSeen `avro:"last_seen" json:"last_seen"`
 }
 
 // EventType implements eventstore.Message.
@@ -39,4 +46,52 @@ type NamingStoreLocation struct {
 // NamingWarehouseLocation is the Avro record naming.warehouse.Location.
 type NamingWarehouseLocation struct {
 	ID string `avro:"id" json:"id"`
+}
+
+// MovedLastSeen holds a value of the Avro union [naming.warehouse.Location, naming.store.Location] of field last_seen of naming.Moved. Value is one of MovedLastSeenNamingWarehouseLocation, MovedLastSeenNamingStoreLocation.
+type MovedLastSeen struct {
+	Value MovedLastSeenValue
+}
+
+// MovedLastSeenValue is implemented by the branches of MovedLastSeen only: MovedLastSeenNamingWarehouseLocation, MovedLastSeenNamingStoreLocation.
+type MovedLastSeenValue interface {
+	isMovedLastSeen()
+}
+
+// MovedLastSeenNamingWarehouseLocation is the naming.warehouse.Location branch of MovedLastSeen; convert with MovedLastSeenNamingWarehouseLocation(v).
+type MovedLastSeenNamingWarehouseLocation NamingWarehouseLocation
+
+func (MovedLastSeenNamingWarehouseLocation) isMovedLastSeen() {}
+
+// MovedLastSeenNamingStoreLocation is the naming.store.Location branch of MovedLastSeen; convert with MovedLastSeenNamingStoreLocation(v).
+type MovedLastSeenNamingStoreLocation NamingStoreLocation
+
+func (MovedLastSeenNamingStoreLocation) isMovedLastSeen() {}
+
+// ToAny implements avro.UnionConverter (encoding).
+func (u *MovedLastSeen) ToAny() (any, error) {
+	switch v := u.Value.(type) {
+	case MovedLastSeenNamingWarehouseLocation:
+		x := (NamingWarehouseLocation)(v)
+		return &x, nil
+	case MovedLastSeenNamingStoreLocation:
+		x := (NamingStoreLocation)(v)
+		return &x, nil
+	case nil:
+		return nil, errors.New("MovedLastSeen has no Value: set one of MovedLastSeenNamingWarehouseLocation, MovedLastSeenNamingStoreLocation")
+	}
+	return nil, fmt.Errorf("MovedLastSeen: unexpected value of type %T", u.Value)
+}
+
+// FromAny implements avro.UnionConverter (decoding).
+func (u *MovedLastSeen) FromAny(payload any) error {
+	switch v := payload.(type) {
+	case NamingWarehouseLocation:
+		u.Value = MovedLastSeenNamingWarehouseLocation(v)
+		return nil
+	case NamingStoreLocation:
+		u.Value = MovedLastSeenNamingStoreLocation(v)
+		return nil
+	}
+	return fmt.Errorf("MovedLastSeen: cannot hold a value of type %T", payload)
 }
