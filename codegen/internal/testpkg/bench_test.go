@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/hamba/avro/v2"
+
+	"github.com/esgen/esgen/eventstore"
 )
 
 // The benchmarks compare the generated codec with raw hamba/avro and encoding/json on the
@@ -150,7 +152,7 @@ func BenchmarkPaired(b *testing.B) {
 	ev := benchEvent()
 	codec := NewCodec()
 	s := avro.MustParse(schemaBenchEventV2)
-	payload, _, _ := codec.Marshal(ev)
+	latest, _, _ := codec.Marshal(ev)
 	body, _ := avro.Marshal(s, ev)
 	js, _ := json.Marshal(ev)
 	v1 := oldBenchPayload(b)
@@ -173,7 +175,7 @@ func BenchmarkPaired(b *testing.B) {
 	})
 	b.Run("decode", func(b *testing.B) {
 		ns := paired(b,
-			func() { _, err := codec.Unmarshal(BenchEventType, payload); must(err) },
+			func() { _, err := codec.Unmarshal(BenchEventType, latest); must(err) },
 			func() { must(avro.Unmarshal(s, body, new(BenchEvent))) },
 			func() { must(json.Unmarshal(js, new(BenchEvent))) },
 		)
@@ -183,15 +185,39 @@ func BenchmarkPaired(b *testing.B) {
 		b.ReportMetric(ns[0]/ns[1], "x-hamba")
 		b.ReportMetric(ns[2]/ns[0], "json/esgen")
 	})
-	b.Run("old-version", func(b *testing.B) {
+	promotedOld := payload(b, schemaPromotedV1, fp(schemaPromotedV1), map[string]any{
+		"name": "n", "kind": "k", "count": 7,
+		"items":  []any{map[string]any{"sku": "a", "qty": 1}, map[string]any{"sku": "b", "qty": 2}},
+		"labels": map[string]any{"x": "y"}, "tier": "GOLD", "tag": [2]byte{1, 2},
+		"extras": map[string]any{}, "opt": nil, "gone": []any{},
+	})
+	promotedNew, _, err := codec.Marshal(must2(codec.Unmarshal(PromotedType, promotedOld)))
+	must(err)
+	b.Run("adapted-version", func(b *testing.B) {
 		ns := paired(b,
-			func() { _, err := codec.Unmarshal(BenchEventType, v1); must(err) },
-			func() { _, err := codec.Unmarshal(BenchEventType, payload); must(err) },
+			func() { _, err := codec.Unmarshal(PromotedType, promotedOld); must(err) },
+			func() { _, err := codec.Unmarshal(PromotedType, promotedNew); must(err) },
 		)
 		b.ReportMetric(ns[0], "ns/op")
 		b.ReportMetric(ns[1], "same-version-ns/op")
 		b.ReportMetric(ns[0]/ns[1], "x-same-version")
 	})
+	b.Run("old-version", func(b *testing.B) {
+		ns := paired(b,
+			func() { _, err := codec.Unmarshal(BenchEventType, v1); must(err) },
+			func() { _, err := codec.Unmarshal(BenchEventType, latest); must(err) },
+		)
+		b.ReportMetric(ns[0], "ns/op")
+		b.ReportMetric(ns[1], "same-version-ns/op")
+		b.ReportMetric(ns[0]/ns[1], "x-same-version")
+	})
+}
+
+func must2(m eventstore.Message, err error) eventstore.Message {
+	if err != nil {
+		panic(err)
+	}
+	return m
 }
 
 func oldBenchPayload(b *testing.B) []byte {
