@@ -205,6 +205,11 @@ func (r *Runner[Tx]) runLeased(parent context.Context, lease Lease) error {
 	for {
 		cp, err := r.target.LoadCheckpoint(ctx, r.name)
 		if err == nil {
+			if cp.Version != s.version {
+				// A rebuild swapped versions: failures counted against the old version's
+				// handler (its tables may be gone) say nothing about the new one.
+				s.fail = nil
+			}
 			s.version = cp.Version
 			if r.cfg.progress != nil {
 				s.progress = newTracker(r.name, cp.Version, cp.Position, r.cfg.progress).add

@@ -329,7 +329,7 @@ func twoRunners[Tx any](t *testing.T, f Fixture[Tx]) {
 			return nil
 		}}
 		r, err := projection.NewRunner(f.Store, projection.Target[Tx](stubborn[Tx]{f.Target}), NewLedgerProjection[Tx]("ledger", h), quiet,
-			projection.WithOwner(owner), projection.WithBatchSize(32), projection.WithLeaseTTL(300*time.Millisecond),
+			projection.WithOwner(owner), projection.WithBatchSize(32), projection.WithLeaseTTL(time.Second),
 			projection.WithProgress(sig.Progress), projection.WithPollInterval(20*time.Millisecond))
 		if err != nil {
 			t.Fatal(err)
@@ -369,12 +369,17 @@ func twoRunners[Tx any](t *testing.T, f Fixture[Tx]) {
 	CheckModel(ctx, t, f, 1, nil)
 }
 
-// pausing wraps a target: Renew claims success without reaching the target (as a frozen
-// process, or one with a skewed clock, would believe), and the outcome of every commit
-// attempt is recorded.
+// pausing wraps a target: the first Begin freezes until resumed (the process stopped between
+// reading events and applying them), Renew claims success without reaching the target (as a
+// frozen process, or one with a skewed clock, believes), and the outcome of every commit
+// attempt is recorded. The freeze is outside the unit, since SQLite has one writer: a unit
+// frozen open would block the other instance.
 type pausing[Tx any] struct {
 	projection.Target[Tx]
 	commits chan error
+	once    sync.Once
+	frozen  chan struct{} // closed when the first unit is about to begin
+	resume  chan struct{} // closed to let it begin
 }
 
 func (p *pausing[Tx]) Renew(_ context.Context, l projection.Lease, _ time.Duration) (projection.Lease, error) {
@@ -382,6 +387,10 @@ func (p *pausing[Tx]) Renew(_ context.Context, l projection.Lease, _ time.Durati
 }
 
 func (p *pausing[Tx]) Begin(ctx context.Context) (projection.Unit[Tx], error) {
+	p.once.Do(func() {
+		close(p.frozen)
+		<-p.resume
+	})
 	u, err := p.Target.Begin(ctx)
 	if err != nil {
 		return nil, err
@@ -420,13 +429,8 @@ func fencing[Tx any](t *testing.T, f Fixture[Tx]) {
 	AppendDeposits(ctx, t, f.Store, "acct", 4, 100)
 	resume := make(chan struct{})
 	frozen := make(chan struct{})
-	var once sync.Once
-	pt := &pausing[Tx]{Target: f.Target, commits: make(chan error, 1000)}
-	ha := &Ledger[Tx]{Model: f.Model, Hook: func(ctx context.Context, ev *eventstore.Event) error {
-		once.Do(func() { close(frozen) })
-		<-resume
-		return nil
-	}}
+	pt := &pausing[Tx]{Target: f.Target, commits: make(chan error, 1000), frozen: frozen, resume: resume}
+	ha := &Ledger[Tx]{Model: f.Model}
 	ttl := 200 * time.Millisecond
 	a, err := projection.NewRunner(f.Store, projection.Target[Tx](pt), NewLedgerProjection[Tx]("ledger", ha), quiet,
 		projection.WithOwner("a"), projection.WithLeaseTTL(ttl), projection.WithBatchSize(10))
@@ -435,7 +439,7 @@ func fencing[Tx any](t *testing.T, f Fixture[Tx]) {
 	}
 	stopA := start(ctx, a)
 	defer stopA()
-	<-frozen // a holds the lease and is frozen inside its first batch
+	<-frozen // a holds the lease, has read its first batch and is frozen before applying it
 	sig := NewSignal()
 	b, err := projection.NewRunner(f.Store, f.Target, NewLedgerProjection[Tx]("ledger", &Ledger[Tx]{Model: f.Model}), quiet,
 		projection.WithOwner("b"), projection.WithLeaseTTL(ttl), projection.WithProgress(sig.Progress))
@@ -525,6 +529,9 @@ func rebuild[Tx any](t *testing.T, f Fixture[Tx]) {
 		return c.Version == 2 && !c.Position.Less(last)
 	})
 	CheckModel(ctx, t, f, 2, nil)
+	if dls, _ := f.Target.DeadLetters(ctx, "ledger"); len(dls) != 0 {
+		t.Fatalf("the rebuild left %d dead letters: %+v", len(dls), dls)
+	}
 	cps, err := f.Target.Checkpoints(ctx, "ledger")
 	if err != nil {
 		t.Fatal(err)
