@@ -5,6 +5,7 @@ package testpkg
 import (
 	"github.com/esgen/esgen/codegen/avrocodec"
 	"github.com/esgen/esgen/eventstore"
+	"github.com/google/uuid"
 	"time"
 )
 
@@ -46,7 +47,7 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 				},
 				Type: AllTypesType,
 				Versions: []avrocodec.Version{{
-					Fingerprint: 0x2cf1f1c8a177741c,
+					Fingerprint: 0x05d6642501449941,
 					Number:      1,
 					Schema:      schemaAllTypesV1,
 				}},
@@ -165,6 +166,26 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 				Name:  "long.timestamp-millis",
 				Value: time.Time{},
 			},
+			{
+				Name:  "int",
+				Value: int32(0),
+			},
+			{
+				Name:  "double",
+				Value: float64(0),
+			},
+			{
+				Name:  "bytes",
+				Value: []byte(nil),
+			},
+			{
+				Name:  "string.uuid",
+				Value: uuid.UUID{},
+			},
+			{
+				Name:  "map:long",
+				Value: map[string]int64(nil),
+			},
 		},
 	})}
 }
@@ -194,7 +215,7 @@ func (c *Codec) Unmarshal(eventType string, data []byte) (eventstore.Message, er
 // Every published schema version of every event, as standalone JSON (named types inlined).
 const (
 	schemaAccountOpenedV1 = "{\"name\":\"test.AccountOpened\",\"type\":\"record\",\"fields\":[{\"name\":\"owner\",\"type\":\"string\"}]}"
-	schemaAllTypesV1      = "{\"name\":\"test.AllTypes\",\"doc\":\"Every Avro type esgen maps to Go.\",\"type\":\"record\",\"fields\":[{\"name\":\"flag\",\"type\":\"boolean\"},{\"name\":\"i32\",\"type\":\"int\"},{\"name\":\"i64\",\"type\":\"long\"},{\"name\":\"f32\",\"type\":\"float\"},{\"name\":\"f64\",\"type\":\"double\"},{\"name\":\"raw\",\"type\":\"bytes\"},{\"name\":\"text\",\"doc\":\"Free text.\\nOn two lines.\",\"type\":\"string\"},{\"name\":\"price\",\"type\":{\"name\":\"test.types.Money\",\"doc\":\"An amount in a currency.\",\"type\":\"record\",\"fields\":[{\"name\":\"currency\",\"type\":{\"name\":\"test.types.Currency\",\"type\":\"fixed\",\"size\":3}},{\"name\":\"units\",\"doc\":\"Minor units (cents).\",\"type\":\"long\"}]}},{\"name\":\"tree\",\"type\":{\"name\":\"test.Node\",\"type\":\"record\",\"fields\":[{\"name\":\"label\",\"type\":\"string\"},{\"name\":\"children\",\"type\":{\"type\":\"array\",\"items\":\"test.Node\"}},{\"name\":\"next\",\"type\":[\"null\",\"test.Node\"],\"default\":null}]}},{\"name\":\"color\",\"type\":{\"name\":\"test.Color\",\"doc\":\"A primary colour.\",\"type\":\"enum\",\"symbols\":[\"RED\",\"GREEN\",\"BLUE\"]}},{\"name\":\"hash\",\"type\":{\"name\":\"test.Hash\",\"type\":\"fixed\",\"size\":4}},{\"name\":\"list\",\"type\":{\"type\":\"array\",\"items\":\"int\"}},{\"name\":\"dict\",\"type\":{\"type\":\"map\",\"values\":\"string\"}},{\"name\":\"maybe\",\"type\":[\"null\",\"string\"],\"default\":null},{\"name\":\"maybe_money\",\"type\":[\"null\",\"test.types.Money\"],\"default\":null},{\"name\":\"choice\",\"type\":[\"string\",\"long\",\"test.types.Money\",{\"type\":\"array\",\"items\":\"string\"}]},{\"name\":\"opt_choice\",\"type\":[\"null\",\"boolean\",\"test.Color\"],\"default\":null},{\"name\":\"day\",\"type\":{\"type\":\"int\",\"logicalType\":\"date\"}},{\"name\":\"at_ms\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},{\"name\":\"at_us\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-micros\"}},{\"name\":\"tod_ms\",\"type\":{\"type\":\"int\",\"logicalType\":\"time-millis\"}},{\"name\":\"tod_us\",\"type\":{\"type\":\"long\",\"logicalType\":\"time-micros\"}},{\"name\":\"id\",\"type\":{\"type\":\"string\",\"logicalType\":\"uuid\"}},{\"name\":\"amount\",\"type\":{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":12,\"scale\":2}},{\"name\":\"amount_fixed\",\"type\":{\"name\":\"test.Amount\",\"type\":\"fixed\",\"size\":8,\"logicalType\":\"decimal\",\"precision\":12,\"scale\":3}},{\"name\":\"maybe_at\",\"type\":[\"null\",{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}],\"default\":null},{\"name\":\"maybe_id\",\"type\":[\"null\",{\"type\":\"string\",\"logicalType\":\"uuid\"}],\"default\":null},{\"name\":\"when\",\"type\":[\"string\",{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}]}]}"
+	schemaAllTypesV1      = "{\"name\":\"test.AllTypes\",\"doc\":\"Every Avro type esgen maps to Go.\",\"type\":\"record\",\"fields\":[{\"name\":\"flag\",\"type\":\"boolean\"},{\"name\":\"i32\",\"type\":\"int\"},{\"name\":\"i64\",\"type\":\"long\"},{\"name\":\"f32\",\"type\":\"float\"},{\"name\":\"f64\",\"type\":\"double\"},{\"name\":\"raw\",\"type\":\"bytes\"},{\"name\":\"text\",\"doc\":\"Free text.\\nOn two lines.\",\"type\":\"string\"},{\"name\":\"price\",\"type\":{\"name\":\"test.types.Money\",\"doc\":\"An amount in a currency.\",\"type\":\"record\",\"fields\":[{\"name\":\"currency\",\"type\":{\"name\":\"test.types.Currency\",\"type\":\"fixed\",\"size\":3}},{\"name\":\"units\",\"doc\":\"Minor units (cents).\",\"type\":\"long\"}]}},{\"name\":\"tree\",\"type\":{\"name\":\"test.Node\",\"type\":\"record\",\"fields\":[{\"name\":\"label\",\"type\":\"string\"},{\"name\":\"children\",\"type\":{\"type\":\"array\",\"items\":\"test.Node\"}},{\"name\":\"next\",\"type\":[\"null\",\"test.Node\"],\"default\":null}]}},{\"name\":\"color\",\"type\":{\"name\":\"test.Color\",\"doc\":\"A primary colour.\",\"type\":\"enum\",\"symbols\":[\"RED\",\"GREEN\",\"BLUE\"]}},{\"name\":\"hash\",\"type\":{\"name\":\"test.Hash\",\"type\":\"fixed\",\"size\":4}},{\"name\":\"list\",\"type\":{\"type\":\"array\",\"items\":\"int\"}},{\"name\":\"dict\",\"type\":{\"type\":\"map\",\"values\":\"string\"}},{\"name\":\"maybe\",\"type\":[\"null\",\"string\"],\"default\":null},{\"name\":\"maybe_money\",\"type\":[\"null\",\"test.types.Money\"],\"default\":null},{\"name\":\"choice\",\"type\":[\"string\",\"long\",\"test.types.Money\",{\"type\":\"array\",\"items\":\"string\"}]},{\"name\":\"opt_choice\",\"type\":[\"null\",\"boolean\",\"test.Color\"],\"default\":null},{\"name\":\"day\",\"type\":{\"type\":\"int\",\"logicalType\":\"date\"}},{\"name\":\"at_ms\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}},{\"name\":\"at_us\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-micros\"}},{\"name\":\"tod_ms\",\"type\":{\"type\":\"int\",\"logicalType\":\"time-millis\"}},{\"name\":\"tod_us\",\"type\":{\"type\":\"long\",\"logicalType\":\"time-micros\"}},{\"name\":\"id\",\"type\":{\"type\":\"string\",\"logicalType\":\"uuid\"}},{\"name\":\"amount\",\"type\":{\"type\":\"bytes\",\"logicalType\":\"decimal\",\"precision\":12,\"scale\":2}},{\"name\":\"amount_fixed\",\"type\":{\"name\":\"test.Amount\",\"type\":\"fixed\",\"size\":8,\"logicalType\":\"decimal\",\"precision\":12,\"scale\":3}},{\"name\":\"maybe_at\",\"type\":[\"null\",{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}],\"default\":null},{\"name\":\"maybe_id\",\"type\":[\"null\",{\"type\":\"string\",\"logicalType\":\"uuid\"}],\"default\":null},{\"name\":\"when\",\"type\":[\"string\",{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}]},{\"name\":\"small_choice\",\"type\":{\"type\":\"array\",\"items\":[\"int\",\"double\",\"bytes\",{\"type\":\"string\",\"logicalType\":\"uuid\"},{\"type\":\"map\",\"values\":\"long\"}]}}]}"
 	schemaBenchEventV1    = "{\"name\":\"test.BenchEvent\",\"doc\":\"A typical event: ten fields, one nested record.\",\"type\":\"record\",\"fields\":[{\"name\":\"order_id\",\"type\":\"string\"},{\"name\":\"customer_id\",\"type\":\"string\"},{\"name\":\"sku\",\"type\":\"string\"},{\"name\":\"quantity\",\"type\":\"int\"},{\"name\":\"unit_price\",\"type\":\"long\"},{\"name\":\"currency\",\"type\":\"string\"},{\"name\":\"express\",\"type\":\"boolean\"},{\"name\":\"created_at\",\"type\":\"long\"},{\"name\":\"note\",\"type\":\"string\"},{\"name\":\"address\",\"type\":{\"name\":\"test.Address\",\"type\":\"record\",\"fields\":[{\"name\":\"street\",\"type\":\"string\"},{\"name\":\"city\",\"type\":\"string\"},{\"name\":\"zip\",\"type\":\"string\"},{\"name\":\"country\",\"type\":\"string\"}]}}]}"
 	schemaBenchEventV2    = "{\"name\":\"test.BenchEvent\",\"doc\":\"A typical event: ten fields, one nested record.\",\"type\":\"record\",\"fields\":[{\"name\":\"order_id\",\"type\":\"string\"},{\"name\":\"customer_id\",\"type\":\"string\"},{\"name\":\"sku\",\"type\":\"string\"},{\"name\":\"quantity\",\"type\":\"int\"},{\"name\":\"unit_price\",\"type\":\"long\"},{\"name\":\"currency\",\"type\":\"string\"},{\"name\":\"express\",\"type\":\"boolean\"},{\"name\":\"created_at\",\"type\":\"long\"},{\"name\":\"note\",\"type\":\"string\"},{\"name\":\"address\",\"type\":{\"name\":\"test.Address\",\"type\":\"record\",\"fields\":[{\"name\":\"street\",\"type\":\"string\"},{\"name\":\"city\",\"type\":\"string\"},{\"name\":\"zip\",\"type\":\"string\"},{\"name\":\"country\",\"type\":\"string\"}]}},{\"name\":\"channel\",\"type\":\"string\",\"default\":\"web\"}]}"
 	schemaDepositedV1     = "{\"name\":\"test.Deposited\",\"doc\":\"Money paid in; shared by the Account and Ledger aggregates.\",\"type\":\"record\",\"fields\":[{\"name\":\"amount\",\"type\":{\"name\":\"test.types.Money\",\"doc\":\"An amount in a currency.\",\"type\":\"record\",\"fields\":[{\"name\":\"currency\",\"type\":{\"name\":\"test.types.Currency\",\"type\":\"fixed\",\"size\":3}},{\"name\":\"units\",\"doc\":\"Minor units (cents).\",\"type\":\"long\"}]}}]}"

@@ -53,6 +53,11 @@ func fullAllTypes() *AllTypes {
 		MaybeAt:     &at,
 		MaybeID:     &id,
 		When:        &AllTypesWhen{Value: AllTypesWhenTimestampMillis(at)},
+		SmallChoice: []*AllTypesSmallChoiceItem{
+			{Value: AllTypesSmallChoiceItemInt(-5)}, {Value: AllTypesSmallChoiceItemDouble(2.5)},
+			{Value: AllTypesSmallChoiceItemBytes{7}}, {Value: AllTypesSmallChoiceItemUUID(id)},
+			{Value: AllTypesSmallChoiceItemMap{"k": 1}},
+		},
 	}
 }
 

@@ -58,28 +58,29 @@ type AllTypes struct {
 	Raw  []byte  `avro:"raw" json:"raw"`
 	// Free text.
 	// On two lines.
-	Text        string             `avro:"text" json:"text"`
-	Price       Money              `avro:"price" json:"price"`
-	Tree        Node               `avro:"tree" json:"tree"`
-	Color       Color              `avro:"color" json:"color"`
-	Hash        Hash               `avro:"hash" json:"hash"`
-	List        []int32            `avro:"list" json:"list"`
-	Dict        map[string]string  `avro:"dict" json:"dict"`
-	Maybe       *string            `avro:"maybe" json:"maybe"`
-	MaybeMoney  *Money             `avro:"maybe_money" json:"maybe_money"`
-	Choice      *AllTypesChoice    `avro:"choice" json:"choice"`
-	OptChoice   *AllTypesOptChoice `avro:"opt_choice" json:"opt_choice"`
-	Day         time.Time          `avro:"day" json:"day"`
-	AtMs        time.Time          `avro:"at_ms" json:"at_ms"`
-	AtUs        time.Time          `avro:"at_us" json:"at_us"`
-	TodMs       time.Duration      `avro:"tod_ms" json:"tod_ms"`
-	TodUs       time.Duration      `avro:"tod_us" json:"tod_us"`
-	ID          uuid.UUID          `avro:"id" json:"id"`
-	Amount      *big.Rat           `avro:"amount" json:"amount"`
-	AmountFixed *big.Rat           `avro:"amount_fixed" json:"amount_fixed"`
-	MaybeAt     *time.Time         `avro:"maybe_at" json:"maybe_at"`
-	MaybeID     *uuid.UUID         `avro:"maybe_id" json:"maybe_id"`
-	When        *AllTypesWhen      `avro:"when" json:"when"`
+	Text        string                     `avro:"text" json:"text"`
+	Price       Money                      `avro:"price" json:"price"`
+	Tree        Node                       `avro:"tree" json:"tree"`
+	Color       Color                      `avro:"color" json:"color"`
+	Hash        Hash                       `avro:"hash" json:"hash"`
+	List        []int32                    `avro:"list" json:"list"`
+	Dict        map[string]string          `avro:"dict" json:"dict"`
+	Maybe       *string                    `avro:"maybe" json:"maybe"`
+	MaybeMoney  *Money                     `avro:"maybe_money" json:"maybe_money"`
+	Choice      *AllTypesChoice            `avro:"choice" json:"choice"`
+	OptChoice   *AllTypesOptChoice         `avro:"opt_choice" json:"opt_choice"`
+	Day         time.Time                  `avro:"day" json:"day"`
+	AtMs        time.Time                  `avro:"at_ms" json:"at_ms"`
+	AtUs        time.Time                  `avro:"at_us" json:"at_us"`
+	TodMs       time.Duration              `avro:"tod_ms" json:"tod_ms"`
+	TodUs       time.Duration              `avro:"tod_us" json:"tod_us"`
+	ID          uuid.UUID                  `avro:"id" json:"id"`
+	Amount      *big.Rat                   `avro:"amount" json:"amount"`
+	AmountFixed *big.Rat                   `avro:"amount_fixed" json:"amount_fixed"`
+	MaybeAt     *time.Time                 `avro:"maybe_at" json:"maybe_at"`
+	MaybeID     *uuid.UUID                 `avro:"maybe_id" json:"maybe_id"`
+	When        *AllTypesWhen              `avro:"when" json:"when"`
+	SmallChoice []*AllTypesSmallChoiceItem `avro:"small_choice" json:"small_choice"`
 }
 
 // EventType implements eventstore.Message.
@@ -516,6 +517,87 @@ func (u *AllTypesWhen) FromAny(payload any) error {
 		return nil
 	}
 	return fmt.Errorf("AllTypesWhen: cannot hold a value of type %T", payload)
+}
+
+// AllTypesSmallChoiceItem holds a value of the Avro union [int, double, bytes, string.uuid, map] of field small_choice of test.AllTypes. Value is one of AllTypesSmallChoiceItemInt, AllTypesSmallChoiceItemDouble, AllTypesSmallChoiceItemBytes, AllTypesSmallChoiceItemUUID, AllTypesSmallChoiceItemMap.
+type AllTypesSmallChoiceItem struct {
+	Value AllTypesSmallChoiceItemValue
+}
+
+// AllTypesSmallChoiceItemValue is implemented by the branches of AllTypesSmallChoiceItem only: AllTypesSmallChoiceItemInt, AllTypesSmallChoiceItemDouble, AllTypesSmallChoiceItemBytes, AllTypesSmallChoiceItemUUID, AllTypesSmallChoiceItemMap.
+type AllTypesSmallChoiceItemValue interface {
+	isAllTypesSmallChoiceItem()
+}
+
+// AllTypesSmallChoiceItemInt is the int branch of AllTypesSmallChoiceItem; convert with AllTypesSmallChoiceItemInt(v).
+type AllTypesSmallChoiceItemInt int32
+
+func (AllTypesSmallChoiceItemInt) isAllTypesSmallChoiceItem() {}
+
+// AllTypesSmallChoiceItemDouble is the double branch of AllTypesSmallChoiceItem; convert with AllTypesSmallChoiceItemDouble(v).
+type AllTypesSmallChoiceItemDouble float64
+
+func (AllTypesSmallChoiceItemDouble) isAllTypesSmallChoiceItem() {}
+
+// AllTypesSmallChoiceItemBytes is the bytes branch of AllTypesSmallChoiceItem; convert with AllTypesSmallChoiceItemBytes(v).
+type AllTypesSmallChoiceItemBytes []byte
+
+func (AllTypesSmallChoiceItemBytes) isAllTypesSmallChoiceItem() {}
+
+// AllTypesSmallChoiceItemUUID is the string.uuid branch of AllTypesSmallChoiceItem; convert with AllTypesSmallChoiceItemUUID(v).
+type AllTypesSmallChoiceItemUUID uuid.UUID
+
+func (AllTypesSmallChoiceItemUUID) isAllTypesSmallChoiceItem() {}
+
+// AllTypesSmallChoiceItemMap is the map:long branch of AllTypesSmallChoiceItem; convert with AllTypesSmallChoiceItemMap(v).
+type AllTypesSmallChoiceItemMap map[string]int64
+
+func (AllTypesSmallChoiceItemMap) isAllTypesSmallChoiceItem() {}
+
+// ToAny implements avro.UnionConverter (encoding).
+func (u *AllTypesSmallChoiceItem) ToAny() (any, error) {
+	switch v := u.Value.(type) {
+	case AllTypesSmallChoiceItemInt:
+		x := (int32)(v)
+		return &x, nil
+	case AllTypesSmallChoiceItemDouble:
+		x := (float64)(v)
+		return &x, nil
+	case AllTypesSmallChoiceItemBytes:
+		x := ([]byte)(v)
+		return &x, nil
+	case AllTypesSmallChoiceItemUUID:
+		x := (uuid.UUID)(v)
+		return &x, nil
+	case AllTypesSmallChoiceItemMap:
+		x := (map[string]int64)(v)
+		return &x, nil
+	case nil:
+		return nil, errors.New("AllTypesSmallChoiceItem has no Value: set one of AllTypesSmallChoiceItemInt, AllTypesSmallChoiceItemDouble, AllTypesSmallChoiceItemBytes, AllTypesSmallChoiceItemUUID, AllTypesSmallChoiceItemMap")
+	}
+	return nil, fmt.Errorf("AllTypesSmallChoiceItem: unexpected value of type %T", u.Value)
+}
+
+// FromAny implements avro.UnionConverter (decoding).
+func (u *AllTypesSmallChoiceItem) FromAny(payload any) error {
+	switch v := payload.(type) {
+	case int32:
+		u.Value = AllTypesSmallChoiceItemInt(v)
+		return nil
+	case float64:
+		u.Value = AllTypesSmallChoiceItemDouble(v)
+		return nil
+	case []byte:
+		u.Value = AllTypesSmallChoiceItemBytes(v)
+		return nil
+	case uuid.UUID:
+		u.Value = AllTypesSmallChoiceItemUUID(v)
+		return nil
+	case map[string]int64:
+		u.Value = AllTypesSmallChoiceItemMap(v)
+		return nil
+	}
+	return fmt.Errorf("AllTypesSmallChoiceItem: cannot hold a value of type %T", payload)
 }
 
 // PromotedKind holds a value of the Avro union [string, long] of field kind of test.Promoted. Value is one of PromotedKindString, PromotedKindLong.
