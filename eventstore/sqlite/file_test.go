@@ -655,3 +655,21 @@ func TestPathNeedingEscapes(t *testing.T) {
 		t.Fatalf("reopened store holds %d events, want 1", len(got))
 	}
 }
+
+// TestAnotherApplicationsDatabase: a file with its own "events" table is not migrated over.
+func TestAnotherApplicationsDatabase(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "app.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE events (id INTEGER PRIMARY KEY, what TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, err = sqlite.Open(t.Context(), path, sqlite.WithMigrate())
+	if err == nil || !strings.Contains(err.Error(), "events") || !strings.Contains(err.Error(), "own file") {
+		t.Fatalf("want an error saying the file has a foreign events table, got %v", err)
+	}
+}

@@ -112,6 +112,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 		if cur > SchemaVersion {
 			return &SchemaVersionError{Path: s.path, Found: cur, Supported: SchemaVersion}
 		}
+		if cur == 0 {
+			if err := foreignTables(ctx, tx); err != nil {
+				return err
+			}
+		}
 		for _, m := range ms[cur:] {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return fmt.Errorf("apply migration %s: %w", m.name, err)
@@ -136,5 +141,30 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return err
 	}
 	s.ready.Store(true)
+	return nil
+}
+
+// foreignTables refuses to migrate a file that already has tables by the names the event
+// store creates but no record of having created them: it belongs to another application.
+func foreignTables(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('streams', 'events') ORDER BY name`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return err
+		}
+		names = append(names, n)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(names) > 0 {
+		return fmt.Errorf("the file already has table(s) %s that esgen did not create (no esgen_schema record); it looks like another application's database: give the event store its own file", strings.Join(names, ", "))
+	}
 	return nil
 }
