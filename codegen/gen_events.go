@@ -143,7 +143,7 @@ func (g *generator) union(f *jen.File, u *union) {
 		jen.Switch(jen.Id("v").Op(":=").Id("u").Dot("Value").Assert(jen.Type())).BlockFunc(func(sw *jen.Group) {
 			for _, b := range u.branches {
 				sw.Case(jen.Id(b.goName)).Block(
-					jen.Id("x").Op(":=").Parens(b.typ).Parens(jen.Id("v")),
+					jen.Id("x").Op(":=").Add(conversion(b)).Parens(jen.Id("v")),
 					jen.Return(jen.Op("&").Id("x"), jen.Nil()),
 				)
 			}
@@ -183,18 +183,58 @@ func unionText(s *avro.UnionSchema) string {
 	return "[" + strings.Join(parts, ", ") + "]"
 }
 
-// cm writes text as line comments ("//"), one per line, never as a /* */ block.
+// cm writes text as line comments ("//"), one per line, never as a /* */ block, with
+// long prose lines wrapped.
 func cm(f *jen.File, text string) {
-	for _, line := range strings.Split(text, "\n") {
-		f.Comment(strings.TrimRight(line, " \t"))
+	for _, line := range wrap(text) {
+		f.Comment(line)
 	}
+}
+
+// commentWidth is where prose in generated comments wraps.
+const commentWidth = 90
+
+// wrap splits text into comment lines, wrapping prose lines longer than commentWidth at
+// spaces; indented lines (code, lists) are kept as they are.
+func wrap(text string) []string {
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimRight(line, " \t")
+		if len(line) <= commentWidth || strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t") {
+			out = append(out, line)
+			continue
+		}
+		cur := ""
+		for _, w := range strings.Fields(line) {
+			if cur != "" && len(cur)+1+len(w) > commentWidth {
+				out = append(out, cur)
+				cur = w
+				continue
+			}
+			if cur != "" {
+				cur += " "
+			}
+			cur += w
+		}
+		out = append(out, cur)
+	}
+	return out
 }
 
 func cmf(f *jen.File, format string, args ...any) { cm(f, fmt.Sprintf(format, args...)) }
 
 // groupComment is cm inside a struct or interface.
 func groupComment(g *jen.Group, text string) {
-	for _, line := range strings.Split(text, "\n") {
-		g.Comment(strings.TrimRight(line, " \t"))
+	for _, line := range wrap(text) {
+		g.Comment(line)
 	}
+}
+
+// conversion is the type of a conversion to a branch's Go type; pointer types need
+// parentheses.
+func conversion(b *branch) jen.Code {
+	if isPointerType(b.schema) {
+		return jen.Parens(b.typ)
+	}
+	return b.typ
 }

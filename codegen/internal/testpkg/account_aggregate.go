@@ -9,14 +9,16 @@ import (
 	"github.com/esgen/esgen/eventstore"
 )
 
-// AccountApplier is implemented by the Account aggregate: one Apply method per event it accepts, so a
+// AccountApplier is implemented by the Account aggregate: one Apply method per event it
+// accepts, so a
 // forgotten event is a compile error.
 type AccountApplier interface {
 	ApplyAccountOpened(e *AccountOpened)
 	ApplyDeposited(e *Deposited)
 }
 
-// AccountBase is embedded in the user's Account aggregate struct; it carries the aggregate's ID,
+// AccountBase is embedded in the user's Account aggregate struct; it carries the aggregate's
+// ID,
 // version and pending events, and offers typed Record methods.
 type AccountBase struct {
 	aggregate.Base
@@ -32,7 +34,8 @@ func (b *AccountBase) RecordDeposited(e *Deposited) error {
 	return b.Record(e)
 }
 
-// ApplyAccount dispatches m to the matching Apply method of a; an event Account does not accept is an error.
+// ApplyAccount dispatches m to the matching Apply method of a; an event Account does not
+// accept is an error.
 func ApplyAccount(a AccountApplier, m eventstore.Message) error {
 	switch e := m.(type) {
 	case *AccountOpened:
@@ -47,7 +50,8 @@ func ApplyAccount(a AccountApplier, m eventstore.Message) error {
 	return nil
 }
 
-// AccountStreamID returns the stream of the Account with the given ID (pattern "account-{id}").
+// AccountStreamID returns the stream of the Account with the given ID (pattern
+// "account-{id}").
 func AccountStreamID(id string) string {
 	return "account-" + id
 }
@@ -63,7 +67,8 @@ func AccountEventTypes() []string {
 	return []string{AccountOpenedType, DepositedType}
 }
 
-// AccountType describes the Account aggregate to an aggregate.Repository; newFn returns a new,
+// AccountType describes the Account aggregate to an aggregate.Repository; newFn returns a
+// new,
 // empty aggregate.
 func AccountType[T AccountRoot](codec *Codec, newFn func() T) aggregate.Type[T] {
 	return aggregate.Type[T]{

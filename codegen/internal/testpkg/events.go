@@ -353,32 +353,39 @@ func ParseTier(s string) (Tier, error) {
 	return "", fmt.Errorf("test.Tier: unknown symbol %q: want one of BRONZE, SILVER, GOLD", s)
 }
 
-// AllTypesChoice holds a value of the Avro union [string, long, test.types.Money, array] of field choice of test.AllTypes. Value is one of AllTypesChoiceString, AllTypesChoiceLong, AllTypesChoiceMoney, AllTypesChoiceArray.
+// AllTypesChoice holds a value of the Avro union [string, long, test.types.Money, array] of
+// field choice of test.AllTypes. Value is one of AllTypesChoiceString, AllTypesChoiceLong,
+// AllTypesChoiceMoney, AllTypesChoiceArray.
 type AllTypesChoice struct {
 	Value AllTypesChoiceValue
 }
 
-// AllTypesChoiceValue is implemented by the branches of AllTypesChoice only: AllTypesChoiceString, AllTypesChoiceLong, AllTypesChoiceMoney, AllTypesChoiceArray.
+// AllTypesChoiceValue is implemented by the branches of AllTypesChoice only:
+// AllTypesChoiceString, AllTypesChoiceLong, AllTypesChoiceMoney, AllTypesChoiceArray.
 type AllTypesChoiceValue interface {
 	isAllTypesChoice()
 }
 
-// AllTypesChoiceString is the string branch of AllTypesChoice; convert with AllTypesChoiceString(v).
+// AllTypesChoiceString is the string branch of AllTypesChoice; convert with
+// AllTypesChoiceString(v).
 type AllTypesChoiceString string
 
 func (AllTypesChoiceString) isAllTypesChoice() {}
 
-// AllTypesChoiceLong is the long branch of AllTypesChoice; convert with AllTypesChoiceLong(v).
+// AllTypesChoiceLong is the long branch of AllTypesChoice; convert with
+// AllTypesChoiceLong(v).
 type AllTypesChoiceLong int64
 
 func (AllTypesChoiceLong) isAllTypesChoice() {}
 
-// AllTypesChoiceMoney is the test.types.Money branch of AllTypesChoice; convert with AllTypesChoiceMoney(v).
+// AllTypesChoiceMoney is the test.types.Money branch of AllTypesChoice; convert with
+// AllTypesChoiceMoney(v).
 type AllTypesChoiceMoney Money
 
 func (AllTypesChoiceMoney) isAllTypesChoice() {}
 
-// AllTypesChoiceArray is the array:string branch of AllTypesChoice; convert with AllTypesChoiceArray(v).
+// AllTypesChoiceArray is the array:string branch of AllTypesChoice; convert with
+// AllTypesChoiceArray(v).
 type AllTypesChoiceArray []string
 
 func (AllTypesChoiceArray) isAllTypesChoice() {}
@@ -387,16 +394,16 @@ func (AllTypesChoiceArray) isAllTypesChoice() {}
 func (u *AllTypesChoice) ToAny() (any, error) {
 	switch v := u.Value.(type) {
 	case AllTypesChoiceString:
-		x := (string)(v)
+		x := string(v)
 		return &x, nil
 	case AllTypesChoiceLong:
-		x := (int64)(v)
+		x := int64(v)
 		return &x, nil
 	case AllTypesChoiceMoney:
-		x := (Money)(v)
+		x := Money(v)
 		return &x, nil
 	case AllTypesChoiceArray:
-		x := ([]string)(v)
+		x := []string(v)
 		return &x, nil
 	case nil:
 		return nil, errors.New("AllTypesChoice has no Value: set one of AllTypesChoiceString, AllTypesChoiceLong, AllTypesChoiceMoney, AllTypesChoiceArray")
@@ -423,22 +430,27 @@ func (u *AllTypesChoice) FromAny(payload any) error {
 	return fmt.Errorf("AllTypesChoice: cannot hold a value of type %T", payload)
 }
 
-// AllTypesOptChoice holds a value of the Avro union [null, boolean, test.Color] of field opt_choice of test.AllTypes. Value is one of AllTypesOptChoiceBoolean, AllTypesOptChoiceColor. A nil *AllTypesOptChoice is the union's null.
+// AllTypesOptChoice holds a value of the Avro union [null, boolean, test.Color] of field
+// opt_choice of test.AllTypes. Value is one of AllTypesOptChoiceBoolean,
+// AllTypesOptChoiceColor. A nil *AllTypesOptChoice is the union's null.
 type AllTypesOptChoice struct {
 	Value AllTypesOptChoiceValue
 }
 
-// AllTypesOptChoiceValue is implemented by the branches of AllTypesOptChoice only: AllTypesOptChoiceBoolean, AllTypesOptChoiceColor.
+// AllTypesOptChoiceValue is implemented by the branches of AllTypesOptChoice only:
+// AllTypesOptChoiceBoolean, AllTypesOptChoiceColor.
 type AllTypesOptChoiceValue interface {
 	isAllTypesOptChoice()
 }
 
-// AllTypesOptChoiceBoolean is the boolean branch of AllTypesOptChoice; convert with AllTypesOptChoiceBoolean(v).
+// AllTypesOptChoiceBoolean is the boolean branch of AllTypesOptChoice; convert with
+// AllTypesOptChoiceBoolean(v).
 type AllTypesOptChoiceBoolean bool
 
 func (AllTypesOptChoiceBoolean) isAllTypesOptChoice() {}
 
-// AllTypesOptChoiceColor is the test.Color branch of AllTypesOptChoice; convert with AllTypesOptChoiceColor(v).
+// AllTypesOptChoiceColor is the test.Color branch of AllTypesOptChoice; convert with
+// AllTypesOptChoiceColor(v).
 type AllTypesOptChoiceColor Color
 
 func (AllTypesOptChoiceColor) isAllTypesOptChoice() {}
@@ -447,10 +459,10 @@ func (AllTypesOptChoiceColor) isAllTypesOptChoice() {}
 func (u *AllTypesOptChoice) ToAny() (any, error) {
 	switch v := u.Value.(type) {
 	case AllTypesOptChoiceBoolean:
-		x := (bool)(v)
+		x := bool(v)
 		return &x, nil
 	case AllTypesOptChoiceColor:
-		x := (Color)(v)
+		x := Color(v)
 		return &x, nil
 	case nil:
 		return nil, errors.New("AllTypesOptChoice has no Value: set one of AllTypesOptChoiceBoolean, AllTypesOptChoiceColor, or use a nil *AllTypesOptChoice for null")
@@ -471,22 +483,26 @@ func (u *AllTypesOptChoice) FromAny(payload any) error {
 	return fmt.Errorf("AllTypesOptChoice: cannot hold a value of type %T", payload)
 }
 
-// AllTypesWhen holds a value of the Avro union [string, long.timestamp-millis] of field when of test.AllTypes. Value is one of AllTypesWhenString, AllTypesWhenTimestampMillis.
+// AllTypesWhen holds a value of the Avro union [string, long.timestamp-millis] of field when
+// of test.AllTypes. Value is one of AllTypesWhenString, AllTypesWhenTimestampMillis.
 type AllTypesWhen struct {
 	Value AllTypesWhenValue
 }
 
-// AllTypesWhenValue is implemented by the branches of AllTypesWhen only: AllTypesWhenString, AllTypesWhenTimestampMillis.
+// AllTypesWhenValue is implemented by the branches of AllTypesWhen only: AllTypesWhenString,
+// AllTypesWhenTimestampMillis.
 type AllTypesWhenValue interface {
 	isAllTypesWhen()
 }
 
-// AllTypesWhenString is the string branch of AllTypesWhen; convert with AllTypesWhenString(v).
+// AllTypesWhenString is the string branch of AllTypesWhen; convert with
+// AllTypesWhenString(v).
 type AllTypesWhenString string
 
 func (AllTypesWhenString) isAllTypesWhen() {}
 
-// AllTypesWhenTimestampMillis is the long.timestamp-millis branch of AllTypesWhen; convert with AllTypesWhenTimestampMillis(v).
+// AllTypesWhenTimestampMillis is the long.timestamp-millis branch of AllTypesWhen; convert
+// with AllTypesWhenTimestampMillis(v).
 type AllTypesWhenTimestampMillis time.Time
 
 func (AllTypesWhenTimestampMillis) isAllTypesWhen() {}
@@ -495,10 +511,10 @@ func (AllTypesWhenTimestampMillis) isAllTypesWhen() {}
 func (u *AllTypesWhen) ToAny() (any, error) {
 	switch v := u.Value.(type) {
 	case AllTypesWhenString:
-		x := (string)(v)
+		x := string(v)
 		return &x, nil
 	case AllTypesWhenTimestampMillis:
-		x := (time.Time)(v)
+		x := time.Time(v)
 		return &x, nil
 	case nil:
 		return nil, errors.New("AllTypesWhen has no Value: set one of AllTypesWhenString, AllTypesWhenTimestampMillis")
@@ -519,37 +535,47 @@ func (u *AllTypesWhen) FromAny(payload any) error {
 	return fmt.Errorf("AllTypesWhen: cannot hold a value of type %T", payload)
 }
 
-// AllTypesSmallChoiceItem holds a value of the Avro union [int, double, bytes, string.uuid, map] of field small_choice of test.AllTypes. Value is one of AllTypesSmallChoiceItemInt, AllTypesSmallChoiceItemDouble, AllTypesSmallChoiceItemBytes, AllTypesSmallChoiceItemUUID, AllTypesSmallChoiceItemMap.
+// AllTypesSmallChoiceItem holds a value of the Avro union [int, double, bytes, string.uuid,
+// map] of field small_choice of test.AllTypes. Value is one of AllTypesSmallChoiceItemInt,
+// AllTypesSmallChoiceItemDouble, AllTypesSmallChoiceItemBytes, AllTypesSmallChoiceItemUUID,
+// AllTypesSmallChoiceItemMap.
 type AllTypesSmallChoiceItem struct {
 	Value AllTypesSmallChoiceItemValue
 }
 
-// AllTypesSmallChoiceItemValue is implemented by the branches of AllTypesSmallChoiceItem only: AllTypesSmallChoiceItemInt, AllTypesSmallChoiceItemDouble, AllTypesSmallChoiceItemBytes, AllTypesSmallChoiceItemUUID, AllTypesSmallChoiceItemMap.
+// AllTypesSmallChoiceItemValue is implemented by the branches of AllTypesSmallChoiceItem
+// only: AllTypesSmallChoiceItemInt, AllTypesSmallChoiceItemDouble,
+// AllTypesSmallChoiceItemBytes, AllTypesSmallChoiceItemUUID, AllTypesSmallChoiceItemMap.
 type AllTypesSmallChoiceItemValue interface {
 	isAllTypesSmallChoiceItem()
 }
 
-// AllTypesSmallChoiceItemInt is the int branch of AllTypesSmallChoiceItem; convert with AllTypesSmallChoiceItemInt(v).
+// AllTypesSmallChoiceItemInt is the int branch of AllTypesSmallChoiceItem; convert with
+// AllTypesSmallChoiceItemInt(v).
 type AllTypesSmallChoiceItemInt int32
 
 func (AllTypesSmallChoiceItemInt) isAllTypesSmallChoiceItem() {}
 
-// AllTypesSmallChoiceItemDouble is the double branch of AllTypesSmallChoiceItem; convert with AllTypesSmallChoiceItemDouble(v).
+// AllTypesSmallChoiceItemDouble is the double branch of AllTypesSmallChoiceItem; convert
+// with AllTypesSmallChoiceItemDouble(v).
 type AllTypesSmallChoiceItemDouble float64
 
 func (AllTypesSmallChoiceItemDouble) isAllTypesSmallChoiceItem() {}
 
-// AllTypesSmallChoiceItemBytes is the bytes branch of AllTypesSmallChoiceItem; convert with AllTypesSmallChoiceItemBytes(v).
+// AllTypesSmallChoiceItemBytes is the bytes branch of AllTypesSmallChoiceItem; convert with
+// AllTypesSmallChoiceItemBytes(v).
 type AllTypesSmallChoiceItemBytes []byte
 
 func (AllTypesSmallChoiceItemBytes) isAllTypesSmallChoiceItem() {}
 
-// AllTypesSmallChoiceItemUUID is the string.uuid branch of AllTypesSmallChoiceItem; convert with AllTypesSmallChoiceItemUUID(v).
+// AllTypesSmallChoiceItemUUID is the string.uuid branch of AllTypesSmallChoiceItem; convert
+// with AllTypesSmallChoiceItemUUID(v).
 type AllTypesSmallChoiceItemUUID uuid.UUID
 
 func (AllTypesSmallChoiceItemUUID) isAllTypesSmallChoiceItem() {}
 
-// AllTypesSmallChoiceItemMap is the map:long branch of AllTypesSmallChoiceItem; convert with AllTypesSmallChoiceItemMap(v).
+// AllTypesSmallChoiceItemMap is the map:long branch of AllTypesSmallChoiceItem; convert with
+// AllTypesSmallChoiceItemMap(v).
 type AllTypesSmallChoiceItemMap map[string]int64
 
 func (AllTypesSmallChoiceItemMap) isAllTypesSmallChoiceItem() {}
@@ -558,19 +584,19 @@ func (AllTypesSmallChoiceItemMap) isAllTypesSmallChoiceItem() {}
 func (u *AllTypesSmallChoiceItem) ToAny() (any, error) {
 	switch v := u.Value.(type) {
 	case AllTypesSmallChoiceItemInt:
-		x := (int32)(v)
+		x := int32(v)
 		return &x, nil
 	case AllTypesSmallChoiceItemDouble:
-		x := (float64)(v)
+		x := float64(v)
 		return &x, nil
 	case AllTypesSmallChoiceItemBytes:
-		x := ([]byte)(v)
+		x := []byte(v)
 		return &x, nil
 	case AllTypesSmallChoiceItemUUID:
-		x := (uuid.UUID)(v)
+		x := uuid.UUID(v)
 		return &x, nil
 	case AllTypesSmallChoiceItemMap:
-		x := (map[string]int64)(v)
+		x := map[string]int64(v)
 		return &x, nil
 	case nil:
 		return nil, errors.New("AllTypesSmallChoiceItem has no Value: set one of AllTypesSmallChoiceItemInt, AllTypesSmallChoiceItemDouble, AllTypesSmallChoiceItemBytes, AllTypesSmallChoiceItemUUID, AllTypesSmallChoiceItemMap")
@@ -600,17 +626,20 @@ func (u *AllTypesSmallChoiceItem) FromAny(payload any) error {
 	return fmt.Errorf("AllTypesSmallChoiceItem: cannot hold a value of type %T", payload)
 }
 
-// PromotedKind holds a value of the Avro union [string, long] of field kind of test.Promoted. Value is one of PromotedKindString, PromotedKindLong.
+// PromotedKind holds a value of the Avro union [string, long] of field kind of
+// test.Promoted. Value is one of PromotedKindString, PromotedKindLong.
 type PromotedKind struct {
 	Value PromotedKindValue
 }
 
-// PromotedKindValue is implemented by the branches of PromotedKind only: PromotedKindString, PromotedKindLong.
+// PromotedKindValue is implemented by the branches of PromotedKind only: PromotedKindString,
+// PromotedKindLong.
 type PromotedKindValue interface {
 	isPromotedKind()
 }
 
-// PromotedKindString is the string branch of PromotedKind; convert with PromotedKindString(v).
+// PromotedKindString is the string branch of PromotedKind; convert with
+// PromotedKindString(v).
 type PromotedKindString string
 
 func (PromotedKindString) isPromotedKind() {}
@@ -624,10 +653,10 @@ func (PromotedKindLong) isPromotedKind() {}
 func (u *PromotedKind) ToAny() (any, error) {
 	switch v := u.Value.(type) {
 	case PromotedKindString:
-		x := (string)(v)
+		x := string(v)
 		return &x, nil
 	case PromotedKindLong:
-		x := (int64)(v)
+		x := int64(v)
 		return &x, nil
 	case nil:
 		return nil, errors.New("PromotedKind has no Value: set one of PromotedKindString, PromotedKindLong")
@@ -648,17 +677,20 @@ func (u *PromotedKind) FromAny(payload any) error {
 	return fmt.Errorf("PromotedKind: cannot hold a value of type %T", payload)
 }
 
-// PromotedAdded holds a value of the Avro union [string, long] of field added of test.Promoted. Value is one of PromotedAddedString, PromotedAddedLong.
+// PromotedAdded holds a value of the Avro union [string, long] of field added of
+// test.Promoted. Value is one of PromotedAddedString, PromotedAddedLong.
 type PromotedAdded struct {
 	Value PromotedAddedValue
 }
 
-// PromotedAddedValue is implemented by the branches of PromotedAdded only: PromotedAddedString, PromotedAddedLong.
+// PromotedAddedValue is implemented by the branches of PromotedAdded only:
+// PromotedAddedString, PromotedAddedLong.
 type PromotedAddedValue interface {
 	isPromotedAdded()
 }
 
-// PromotedAddedString is the string branch of PromotedAdded; convert with PromotedAddedString(v).
+// PromotedAddedString is the string branch of PromotedAdded; convert with
+// PromotedAddedString(v).
 type PromotedAddedString string
 
 func (PromotedAddedString) isPromotedAdded() {}
@@ -672,10 +704,10 @@ func (PromotedAddedLong) isPromotedAdded() {}
 func (u *PromotedAdded) ToAny() (any, error) {
 	switch v := u.Value.(type) {
 	case PromotedAddedString:
-		x := (string)(v)
+		x := string(v)
 		return &x, nil
 	case PromotedAddedLong:
-		x := (int64)(v)
+		x := int64(v)
 		return &x, nil
 	case nil:
 		return nil, errors.New("PromotedAdded has no Value: set one of PromotedAddedString, PromotedAddedLong")

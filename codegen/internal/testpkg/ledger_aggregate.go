@@ -9,13 +9,15 @@ import (
 	"github.com/esgen/esgen/eventstore"
 )
 
-// LedgerApplier is implemented by the Ledger aggregate: one Apply method per event it accepts, so a
+// LedgerApplier is implemented by the Ledger aggregate: one Apply method per event it
+// accepts, so a
 // forgotten event is a compile error.
 type LedgerApplier interface {
 	ApplyDeposited(e *Deposited)
 }
 
-// LedgerBase is embedded in the user's Ledger aggregate struct; it carries the aggregate's ID,
+// LedgerBase is embedded in the user's Ledger aggregate struct; it carries the aggregate's
+// ID,
 // version and pending events, and offers typed Record methods.
 type LedgerBase struct {
 	aggregate.Base
@@ -26,7 +28,8 @@ func (b *LedgerBase) RecordDeposited(e *Deposited) error {
 	return b.Record(e)
 }
 
-// ApplyLedger dispatches m to the matching Apply method of a; an event Ledger does not accept is an error.
+// ApplyLedger dispatches m to the matching Apply method of a; an event Ledger does not
+// accept is an error.
 func ApplyLedger(a LedgerApplier, m eventstore.Message) error {
 	switch e := m.(type) {
 	case *Deposited:
@@ -39,7 +42,8 @@ func ApplyLedger(a LedgerApplier, m eventstore.Message) error {
 	return nil
 }
 
-// LedgerStreamID returns the stream of the Ledger with the given ID (pattern "ledger-{id}-main").
+// LedgerStreamID returns the stream of the Ledger with the given ID (pattern
+// "ledger-{id}-main").
 func LedgerStreamID(id string) string {
 	return "ledger-" + id + "-main"
 }

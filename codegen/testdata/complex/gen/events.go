@@ -97,27 +97,33 @@ func (*Shipment) EventType() string {
 	return ShipmentType
 }
 
-// ShipmentCarrier holds a value of the Avro union [string, golden.types.Address, golden.Priority] of field carrier of golden.Shipment. Value is one of ShipmentCarrierString, ShipmentCarrierAddress, ShipmentCarrierPriority.
+// ShipmentCarrier holds a value of the Avro union [string, golden.types.Address,
+// golden.Priority] of field carrier of golden.Shipment. Value is one of
+// ShipmentCarrierString, ShipmentCarrierAddress, ShipmentCarrierPriority.
 type ShipmentCarrier struct {
 	Value ShipmentCarrierValue
 }
 
-// ShipmentCarrierValue is implemented by the branches of ShipmentCarrier only: ShipmentCarrierString, ShipmentCarrierAddress, ShipmentCarrierPriority.
+// ShipmentCarrierValue is implemented by the branches of ShipmentCarrier only:
+// ShipmentCarrierString, ShipmentCarrierAddress, ShipmentCarrierPriority.
 type ShipmentCarrierValue interface {
 	isShipmentCarrier()
 }
 
-// ShipmentCarrierString is the string branch of ShipmentCarrier; convert with ShipmentCarrierString(v).
+// ShipmentCarrierString is the string branch of ShipmentCarrier; convert with
+// ShipmentCarrierString(v).
 type ShipmentCarrierString string
 
 func (ShipmentCarrierString) isShipmentCarrier() {}
 
-// ShipmentCarrierAddress is the golden.types.Address branch of ShipmentCarrier; convert with ShipmentCarrierAddress(v).
+// ShipmentCarrierAddress is the golden.types.Address branch of ShipmentCarrier; convert with
+// ShipmentCarrierAddress(v).
 type ShipmentCarrierAddress Address
 
 func (ShipmentCarrierAddress) isShipmentCarrier() {}
 
-// ShipmentCarrierPriority is the golden.Priority branch of ShipmentCarrier; convert with ShipmentCarrierPriority(v).
+// ShipmentCarrierPriority is the golden.Priority branch of ShipmentCarrier; convert with
+// ShipmentCarrierPriority(v).
 type ShipmentCarrierPriority Priority
 
 func (ShipmentCarrierPriority) isShipmentCarrier() {}
@@ -126,13 +132,13 @@ func (ShipmentCarrierPriority) isShipmentCarrier() {}
 func (u *ShipmentCarrier) ToAny() (any, error) {
 	switch v := u.Value.(type) {
 	case ShipmentCarrierString:
-		x := (string)(v)
+		x := string(v)
 		return &x, nil
 	case ShipmentCarrierAddress:
-		x := (Address)(v)
+		x := Address(v)
 		return &x, nil
 	case ShipmentCarrierPriority:
-		x := (Priority)(v)
+		x := Priority(v)
 		return &x, nil
 	case nil:
 		return nil, errors.New("ShipmentCarrier has no Value: set one of ShipmentCarrierString, ShipmentCarrierAddress, ShipmentCarrierPriority")
@@ -156,22 +162,27 @@ func (u *ShipmentCarrier) FromAny(payload any) error {
 	return fmt.Errorf("ShipmentCarrier: cannot hold a value of type %T", payload)
 }
 
-// ShipmentTracking holds a value of the Avro union [null, string, long] of field tracking of golden.Shipment. Value is one of ShipmentTrackingString, ShipmentTrackingLong. A nil *ShipmentTracking is the union's null.
+// ShipmentTracking holds a value of the Avro union [null, string, long] of field tracking of
+// golden.Shipment. Value is one of ShipmentTrackingString, ShipmentTrackingLong. A nil
+// *ShipmentTracking is the union's null.
 type ShipmentTracking struct {
 	Value ShipmentTrackingValue
 }
 
-// ShipmentTrackingValue is implemented by the branches of ShipmentTracking only: ShipmentTrackingString, ShipmentTrackingLong.
+// ShipmentTrackingValue is implemented by the branches of ShipmentTracking only:
+// ShipmentTrackingString, ShipmentTrackingLong.
 type ShipmentTrackingValue interface {
 	isShipmentTracking()
 }
 
-// ShipmentTrackingString is the string branch of ShipmentTracking; convert with ShipmentTrackingString(v).
+// ShipmentTrackingString is the string branch of ShipmentTracking; convert with
+// ShipmentTrackingString(v).
 type ShipmentTrackingString string
 
 func (ShipmentTrackingString) isShipmentTracking() {}
 
-// ShipmentTrackingLong is the long branch of ShipmentTracking; convert with ShipmentTrackingLong(v).
+// ShipmentTrackingLong is the long branch of ShipmentTracking; convert with
+// ShipmentTrackingLong(v).
 type ShipmentTrackingLong int64
 
 func (ShipmentTrackingLong) isShipmentTracking() {}
@@ -180,10 +191,10 @@ func (ShipmentTrackingLong) isShipmentTracking() {}
 func (u *ShipmentTracking) ToAny() (any, error) {
 	switch v := u.Value.(type) {
 	case ShipmentTrackingString:
-		x := (string)(v)
+		x := string(v)
 		return &x, nil
 	case ShipmentTrackingLong:
-		x := (int64)(v)
+		x := int64(v)
 		return &x, nil
 	case nil:
 		return nil, errors.New("ShipmentTracking has no Value: set one of ShipmentTrackingString, ShipmentTrackingLong, or use a nil *ShipmentTracking for null")
@@ -204,22 +215,26 @@ func (u *ShipmentTracking) FromAny(payload any) error {
 	return fmt.Errorf("ShipmentTracking: cannot hold a value of type %T", payload)
 }
 
-// ShipmentStopsItem holds a value of the Avro union [int, string] of field stops of golden.Shipment. Value is one of ShipmentStopsItemInt, ShipmentStopsItemString.
+// ShipmentStopsItem holds a value of the Avro union [int, string] of field stops of
+// golden.Shipment. Value is one of ShipmentStopsItemInt, ShipmentStopsItemString.
 type ShipmentStopsItem struct {
 	Value ShipmentStopsItemValue
 }
 
-// ShipmentStopsItemValue is implemented by the branches of ShipmentStopsItem only: ShipmentStopsItemInt, ShipmentStopsItemString.
+// ShipmentStopsItemValue is implemented by the branches of ShipmentStopsItem only:
+// ShipmentStopsItemInt, ShipmentStopsItemString.
 type ShipmentStopsItemValue interface {
 	isShipmentStopsItem()
 }
 
-// ShipmentStopsItemInt is the int branch of ShipmentStopsItem; convert with ShipmentStopsItemInt(v).
+// ShipmentStopsItemInt is the int branch of ShipmentStopsItem; convert with
+// ShipmentStopsItemInt(v).
 type ShipmentStopsItemInt int32
 
 func (ShipmentStopsItemInt) isShipmentStopsItem() {}
 
-// ShipmentStopsItemString is the string branch of ShipmentStopsItem; convert with ShipmentStopsItemString(v).
+// ShipmentStopsItemString is the string branch of ShipmentStopsItem; convert with
+// ShipmentStopsItemString(v).
 type ShipmentStopsItemString string
 
 func (ShipmentStopsItemString) isShipmentStopsItem() {}
@@ -228,10 +243,10 @@ func (ShipmentStopsItemString) isShipmentStopsItem() {}
 func (u *ShipmentStopsItem) ToAny() (any, error) {
 	switch v := u.Value.(type) {
 	case ShipmentStopsItemInt:
-		x := (int32)(v)
+		x := int32(v)
 		return &x, nil
 	case ShipmentStopsItemString:
-		x := (string)(v)
+		x := string(v)
 		return &x, nil
 	case nil:
 		return nil, errors.New("ShipmentStopsItem has no Value: set one of ShipmentStopsItemInt, ShipmentStopsItemString")

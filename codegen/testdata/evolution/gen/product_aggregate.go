@@ -9,13 +9,15 @@ import (
 	"github.com/esgen/esgen/eventstore"
 )
 
-// ProductApplier is implemented by the Product aggregate: one Apply method per event it accepts, so a
+// ProductApplier is implemented by the Product aggregate: one Apply method per event it
+// accepts, so a
 // forgotten event is a compile error.
 type ProductApplier interface {
 	ApplyPriceChanged(e *PriceChanged)
 }
 
-// ProductBase is embedded in the user's Product aggregate struct; it carries the aggregate's ID,
+// ProductBase is embedded in the user's Product aggregate struct; it carries the aggregate's
+// ID,
 // version and pending events, and offers typed Record methods.
 type ProductBase struct {
 	aggregate.Base
@@ -26,7 +28,8 @@ func (b *ProductBase) RecordPriceChanged(e *PriceChanged) error {
 	return b.Record(e)
 }
 
-// ApplyProduct dispatches m to the matching Apply method of a; an event Product does not accept is an error.
+// ApplyProduct dispatches m to the matching Apply method of a; an event Product does not
+// accept is an error.
 func ApplyProduct(a ProductApplier, m eventstore.Message) error {
 	switch e := m.(type) {
 	case *PriceChanged:
@@ -39,7 +42,8 @@ func ApplyProduct(a ProductApplier, m eventstore.Message) error {
 	return nil
 }
 
-// ProductStreamID returns the stream of the Product with the given ID (pattern "product-{id}").
+// ProductStreamID returns the stream of the Product with the given ID (pattern
+// "product-{id}").
 func ProductStreamID(id string) string {
 	return "product-" + id
 }
@@ -55,7 +59,8 @@ func ProductEventTypes() []string {
 	return []string{PriceChangedType}
 }
 
-// ProductType describes the Product aggregate to an aggregate.Repository; newFn returns a new,
+// ProductType describes the Product aggregate to an aggregate.Repository; newFn returns a
+// new,
 // empty aggregate.
 func ProductType[T ProductRoot](codec *Codec, newFn func() T) aggregate.Type[T] {
 	return aggregate.Type[T]{

@@ -48,22 +48,27 @@ type NamingWarehouseLocation struct {
 	ID string `avro:"id" json:"id"`
 }
 
-// MovedLastSeen holds a value of the Avro union [naming.warehouse.Location, naming.store.Location] of field last_seen of naming.Moved. Value is one of MovedLastSeenNamingWarehouseLocation, MovedLastSeenNamingStoreLocation.
+// MovedLastSeen holds a value of the Avro union [naming.warehouse.Location,
+// naming.store.Location] of field last_seen of naming.Moved. Value is one of
+// MovedLastSeenNamingWarehouseLocation, MovedLastSeenNamingStoreLocation.
 type MovedLastSeen struct {
 	Value MovedLastSeenValue
 }
 
-// MovedLastSeenValue is implemented by the branches of MovedLastSeen only: MovedLastSeenNamingWarehouseLocation, MovedLastSeenNamingStoreLocation.
+// MovedLastSeenValue is implemented by the branches of MovedLastSeen only:
+// MovedLastSeenNamingWarehouseLocation, MovedLastSeenNamingStoreLocation.
 type MovedLastSeenValue interface {
 	isMovedLastSeen()
 }
 
-// MovedLastSeenNamingWarehouseLocation is the naming.warehouse.Location branch of MovedLastSeen; convert with MovedLastSeenNamingWarehouseLocation(v).
+// MovedLastSeenNamingWarehouseLocation is the naming.warehouse.Location branch of
+// MovedLastSeen; convert with MovedLastSeenNamingWarehouseLocation(v).
 type MovedLastSeenNamingWarehouseLocation NamingWarehouseLocation
 
 func (MovedLastSeenNamingWarehouseLocation) isMovedLastSeen() {}
 
-// MovedLastSeenNamingStoreLocation is the naming.store.Location branch of MovedLastSeen; convert with MovedLastSeenNamingStoreLocation(v).
+// MovedLastSeenNamingStoreLocation is the naming.store.Location branch of MovedLastSeen;
+// convert with MovedLastSeenNamingStoreLocation(v).
 type MovedLastSeenNamingStoreLocation NamingStoreLocation
 
 func (MovedLastSeenNamingStoreLocation) isMovedLastSeen() {}
@@ -72,10 +77,10 @@ func (MovedLastSeenNamingStoreLocation) isMovedLastSeen() {}
 func (u *MovedLastSeen) ToAny() (any, error) {
 	switch v := u.Value.(type) {
 	case MovedLastSeenNamingWarehouseLocation:
-		x := (NamingWarehouseLocation)(v)
+		x := NamingWarehouseLocation(v)
 		return &x, nil
 	case MovedLastSeenNamingStoreLocation:
-		x := (NamingStoreLocation)(v)
+		x := NamingStoreLocation(v)
 		return &x, nil
 	case nil:
 		return nil, errors.New("MovedLastSeen has no Value: set one of MovedLastSeenNamingWarehouseLocation, MovedLastSeenNamingStoreLocation")

@@ -9,14 +9,16 @@ import (
 	"github.com/esgen/esgen/projection"
 )
 
-// AuditTrailHandler handles the events of the projection "audit-trail", one method per event. Tx is what the
+// AuditTrailHandler handles the events of the projection "audit-trail", one method per
+// event. Tx is what the
 // read model is written through (pgx.Tx, *sql.Tx, ...), the transaction in which the
 // projection's checkpoint also advances. ev is the stored event (ID, position, metadata).
 type AuditTrailHandler[Tx any] interface {
 	OnAuditNoted(ctx context.Context, tx Tx, e *AuditNoted, ev *eventstore.Event) error
 }
 
-// AuditTrailIgnore ignores every event of AuditTrailHandler; embed it in a handler and write only the On
+// AuditTrailIgnore ignores every event of AuditTrailHandler; embed it in a handler and write
+// only the On
 // methods of the events the read model needs.
 type AuditTrailIgnore[Tx any] struct{}
 
@@ -28,7 +30,8 @@ func (AuditTrailIgnore[Tx]) OnAuditNoted(context.Context, Tx, *AuditNoted, *even
 // AuditTrailName is the projection's name, the key of its checkpoint.
 const AuditTrailName = "audit-trail"
 
-// NewAuditTrailProjection adapts h to projection.Handler: it decodes each event with codec and
+// NewAuditTrailProjection adapts h to projection.Handler: it decodes each event with codec
+// and
 // calls the matching On method (a type switch, no reflection).
 func NewAuditTrailProjection[Tx any](codec *Codec, h AuditTrailHandler[Tx]) projection.Handler[Tx] {
 	return &auditTrailProjection[Tx]{

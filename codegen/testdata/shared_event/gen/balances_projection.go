@@ -9,7 +9,8 @@ import (
 	"github.com/esgen/esgen/projection"
 )
 
-// BalancesHandler handles the events of the projection "balances", one method per event. Tx is what the
+// BalancesHandler handles the events of the projection "balances", one method per event. Tx
+// is what the
 // read model is written through (pgx.Tx, *sql.Tx, ...), the transaction in which the
 // projection's checkpoint also advances. ev is the stored event (ID, position, metadata).
 type BalancesHandler[Tx any] interface {
@@ -17,7 +18,8 @@ type BalancesHandler[Tx any] interface {
 	OnMoneyDeposited(ctx context.Context, tx Tx, e *MoneyDeposited, ev *eventstore.Event) error
 }
 
-// BalancesIgnore ignores every event of BalancesHandler; embed it in a handler and write only the On
+// BalancesIgnore ignores every event of BalancesHandler; embed it in a handler and write
+// only the On
 // methods of the events the read model needs.
 type BalancesIgnore[Tx any] struct{}
 

@@ -9,14 +9,16 @@ import (
 	"github.com/esgen/esgen/eventstore"
 )
 
-// LedgerApplier is implemented by the Ledger aggregate: one Apply method per event it accepts, so a
+// LedgerApplier is implemented by the Ledger aggregate: one Apply method per event it
+// accepts, so a
 // forgotten event is a compile error.
 type LedgerApplier interface {
 	ApplyMoneyDeposited(e *MoneyDeposited)
 	ApplyAuditNoted(e *AuditNoted)
 }
 
-// LedgerBase is embedded in the user's Ledger aggregate struct; it carries the aggregate's ID,
+// LedgerBase is embedded in the user's Ledger aggregate struct; it carries the aggregate's
+// ID,
 // version and pending events, and offers typed Record methods.
 type LedgerBase struct {
 	aggregate.Base
@@ -32,7 +34,8 @@ func (b *LedgerBase) RecordAuditNoted(e *AuditNoted) error {
 	return b.Record(e)
 }
 
-// ApplyLedger dispatches m to the matching Apply method of a; an event Ledger does not accept is an error.
+// ApplyLedger dispatches m to the matching Apply method of a; an event Ledger does not
+// accept is an error.
 func ApplyLedger(a LedgerApplier, m eventstore.Message) error {
 	switch e := m.(type) {
 	case *MoneyDeposited:
