@@ -102,6 +102,15 @@ func derefSchema(s avro.Schema) avro.Schema {
 // methods of the enums.
 func (g *generator) writersFile(simple map[string]bool) (*jen.File, error) {
 	f := g.newFile()
+	empty := true
+	for _, n := range g.sortedNamed() {
+		if _, isEnum := n.schema.(*avro.EnumSchema); isEnum || simple[n.full] {
+			empty = false
+		}
+	}
+	if empty {
+		return nil, nil // nothing to encode by hand: no file
+	}
 	for _, n := range g.sortedNamed() {
 		switch s := n.schema.(type) {
 		case *avro.EnumSchema:

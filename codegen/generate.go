@@ -69,7 +69,9 @@ func Generate(cfg *schema.Config, set *schema.Set) ([]File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("codegen: %w", err)
 	}
-	files["encoders.go"] = wf
+	if wf != nil {
+		files["encoders.go"] = wf
+	}
 	for _, a := range g.aggregates {
 		files[snake(a.name)+"_aggregate.go"] = g.aggregateFile(a)
 	}
