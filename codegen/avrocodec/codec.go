@@ -147,7 +147,12 @@ func New(cfg Config) *Codec {
 	return c
 }
 
-func (c *Codec) add(e Event) error {
+func (c *Codec) add(e Event) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("avrocodec: event %s: %v", e.Type, r)
+		}
+	}()
 	if len(e.Versions) == 0 {
 		return fmt.Errorf("avrocodec: event %s has no versions", e.Type)
 	}
