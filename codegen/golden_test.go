@@ -3,11 +3,9 @@ package codegen_test
 import (
 	"bytes"
 	"flag"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -91,7 +89,7 @@ func TestGolden(t *testing.T) {
 					continue
 				}
 				if !bytes.Equal(w, f.Content) {
-					t.Errorf("%s differs from %s (run go test ./codegen -update to accept):\n%s", f.Name, out, diff(string(w), string(f.Content)))
+					t.Errorf("%s differs from %s (run go test ./codegen -update to accept):\n%s", f.Name, out, codegen.Diff(string(w), string(f.Content)))
 				}
 			}
 			for n := range want {
@@ -183,78 +181,27 @@ func TestTestpkgUpToDate(t *testing.T) {
 	}
 }
 
-// diff returns a line diff of a and b: "-" lines only in a, "+" lines only in b, with two
-// lines of context, enough to read a failing golden test.
-func diff(a, b string) string {
-	x, y := strings.Split(a, "\n"), strings.Split(b, "\n")
-	// Longest common subsequence table, from the end.
-	lcs := make([][]int, len(x)+1)
-	for i := range lcs {
-		lcs[i] = make([]int, len(y)+1)
-	}
-	for i := len(x) - 1; i >= 0; i-- {
-		for j := len(y) - 1; j >= 0; j-- {
-			if x[i] == y[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-			}
-		}
-	}
-	type line struct {
-		op   byte
-		text string
-		n    int
-	}
-	var lines []line
-	i, j := 0, 0
-	for i < len(x) || j < len(y) {
-		switch {
-		case i < len(x) && j < len(y) && x[i] == y[j]:
-			lines = append(lines, line{' ', x[i], i + 1})
-			i++
-			j++
-		case j < len(y) && (i == len(x) || lcs[i][j+1] >= lcs[i+1][j]):
-			lines = append(lines, line{'+', y[j], j + 1})
-			j++
-		default:
-			lines = append(lines, line{'-', x[i], i + 1})
-			i++
-		}
-	}
-	keep := map[int]bool{}
-	for k, l := range lines {
-		if l.op != ' ' {
-			for c := k - 2; c <= k+2; c++ {
-				keep[c] = true
-			}
-		}
-	}
-	idx := make([]int, 0, len(keep))
-	for k := range keep {
-		if k >= 0 && k < len(lines) {
-			idx = append(idx, k)
-		}
-	}
-	sort.Ints(idx)
-	var sb strings.Builder
-	prev := -1
-	for _, k := range idx {
-		if prev >= 0 && k != prev+1 {
-			sb.WriteString("   ...\n")
-		}
-		fmt.Fprintf(&sb, "%c %4d  %s\n", lines[k].op, lines[k].n, lines[k].text)
-		prev = k
-	}
-	return sb.String()
-}
-
 func TestDiff(t *testing.T) {
 	t.Parallel()
-	got := diff("a\nb\nc\nd", "a\nB\nc\nd\ne")
-	for _, want := range []string{"-    2  b", "+    2  B", "+    5  e"} {
-		if !strings.Contains(got, want) {
-			t.Fatalf("diff =\n%s\nwant a line %q", got, want)
+	tests := []struct {
+		name, a, b string
+		want, not  []string
+	}{
+		{"change and append", "a\nb\nc\nd", "a\nB\nc\nd\ne", []string{"-    2  b", "+    2  B", "+    5  e", "     1  a"}, nil},
+		{"equal", "x\ny", "x\ny", nil, []string{"x"}},
+		{"far apart changes are cut", "1\n2\n3\n4\n5\n6\n7\n8\n9\n10", "0\n2\n3\n4\n5\n6\n7\n8\n9\n11", []string{"-    1  1", "+    1  0", "   ...", "+   10  11"}, []string{"  5"}},
+	}
+	for _, tt := range tests {
+		got := codegen.Diff(tt.a, tt.b)
+		for _, w := range tt.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: Diff =\n%s\nwant a line %q", tt.name, got, w)
+			}
+		}
+		for _, n := range tt.not {
+			if strings.Contains(got, n) {
+				t.Errorf("%s: Diff =\n%s\nwant no %q", tt.name, got, n)
+			}
 		}
 	}
 }

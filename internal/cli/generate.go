@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -14,6 +15,7 @@ func newGenerateCmd() *cobra.Command {
 	var (
 		config string
 		check  bool
+		diff   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "generate",
@@ -24,20 +26,25 @@ Files it wrote before that it no longer writes are removed; files without the es
 header are never touched.
 
 With --check it writes nothing, lists stale, missing and extra files and exits 1 when
-there are any: the CI guard against forgotten regeneration.
+there are any: the CI guard against forgotten regeneration. --diff adds a line diff of
+every stale file.
 
 In a Go package: //go:generate go run github.com/esgen/esgen/cmd/esgen generate`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runGenerate(cmd, config, check)
+			return runGenerate(cmd, config, check, diff)
 		},
 	}
 	cmd.Flags().StringVar(&config, "config", schema.ConfigFile, "path of the project file")
 	cmd.Flags().BoolVar(&check, "check", false, "fail (exit 1) when generated files are stale instead of writing them")
+	cmd.Flags().BoolVar(&diff, "diff", false, "with --check, print a line diff of each stale file")
 	return cmd
 }
 
-func runGenerate(cmd *cobra.Command, config string, check bool) error {
+func runGenerate(cmd *cobra.Command, config string, check, diff bool) error {
+	if diff && !check {
+		return usageErrorf("--diff only works with --check")
+	}
 	cfg, err := schema.LoadConfig(config)
 	if err != nil {
 		return err
@@ -65,6 +72,13 @@ func runGenerate(cmd *cobra.Command, config string, check bool) error {
 	if check {
 		for _, c := range changes {
 			fmt.Fprintf(w, "%s: %s\n", c.Kind, filepath.ToSlash(c.Path))
+			if diff && c.Kind == codegen.Stale {
+				cur, err := os.ReadFile(c.Path)
+				if err != nil {
+					return err
+				}
+				fmt.Fprint(w, codegen.Diff(string(cur), string(c.File.Content)))
+			}
 		}
 		if len(changes) > 0 {
 			return findings(fmt.Errorf("generated code in %s is out of date (%d file(s)); run esgen generate and commit the result", filepath.ToSlash(out), len(changes)))

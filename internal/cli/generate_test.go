@@ -76,6 +76,12 @@ func TestGenerateWritesChecksAndPrunes(t *testing.T) {
 	if strings.Contains(stdout, "user.go") || !strings.Contains(stderr, "out of date") {
 		t.Errorf("check output:\n%s%s", stdout, stderr)
 	}
+	if _, stdout, _ := runCLI(t, "generate", "--config", cfg, "--check", "--diff"); !strings.Contains(stdout, "-  ") || !strings.Contains(stdout, "// edited") {
+		t.Errorf("--check --diff shows no diff of the stale file:\n%s", stdout)
+	}
+	if code, _, stderr := runCLI(t, "generate", "--config", cfg, "--diff"); code != ExitUsage || !strings.Contains(stderr, "--check") {
+		t.Errorf("--diff without --check = %d: %s", code, stderr)
+	}
 	if _, err := os.Stat(extra); err != nil {
 		t.Fatal("--check removed a file")
 	}
