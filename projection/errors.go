@@ -36,6 +36,11 @@ var (
 	// runner stopped.
 	ErrHalted = errors.New("projection: halted on a failing event")
 
+	// ErrDeferredWrite means a write the handler queued (see projection/postgres
+	// WithDeferredWrites) failed when the unit sent it, so which event caused it is not
+	// known. The runner then applies the unit's events one per unit to find it.
+	ErrDeferredWrite = errors.New("projection: a deferred handler write failed")
+
 	// ErrInvalidConfig means a runner or rebuild option was out of range.
 	ErrInvalidConfig = errors.New("projection: invalid configuration")
 )

@@ -255,6 +255,7 @@ type session[Tx any] struct {
 	version       int
 	requireActive bool
 	fail          *failure
+	splitUntil    eventstore.Position // apply one event per unit up to here (deferred write failed)
 	progress      func(n int, last *eventstore.Event)
 }
 
@@ -361,6 +362,13 @@ func (s *session[Tx]) apply(ctx context.Context, from eventstore.Position, event
 				n = idx
 			}
 		}
+		if !s.splitUntil.IsZero() {
+			if s.splitUntil.Less(events[0].Position) {
+				s.splitUntil = eventstore.Position{}
+			} else {
+				n = 1
+			}
+		}
 		start := time.Now()
 		spanCtx, span := r.tel.tracer.Start(hctx, "projection.batch", trace.WithAttributes(
 			attribute.String("esgen.projection", r.name), attribute.Int("esgen.projection.version", s.version)))
@@ -387,15 +395,8 @@ func (s *session[Tx]) apply(ctx context.Context, from eventstore.Position, event
 			_ = unit.Rollback(context.WithoutCancel(ctx))
 			span.SetStatus(codes.Error, herr.Error())
 			span.End()
-			failed := &events[applied]
-			s.noteFailure(failed, herr)
-			if applied == 0 && s.fail.attempts < r.cfg.retry.MaxAttempts {
-				r.tel.retries.Add(ctx, 1, r.tel.attrs)
-				r.logger.Warn("projection handler failed; retrying", "event_id", failed.ID, "position", failed.Position,
-					"type", failed.Type, "attempt", s.fail.attempts, "error", herr)
-				if !sleep(ctx, backoff(r.cfg.retry, s.fail.attempts)) {
-					return from, context.Cause(ctx)
-				}
+			if err := s.handlerFailed(ctx, &events[applied], herr, applied == 0); err != nil {
+				return from, err
 			}
 			continue
 		}
@@ -404,6 +405,20 @@ func (s *session[Tx]) apply(ctx context.Context, from eventstore.Position, event
 			Lease: s.lease, RequireActive: s.requireActive, Events: applied})
 		if err == nil {
 			err = unit.Commit(spanCtx)
+		}
+		if err != nil && errors.Is(err, ErrDeferredWrite) {
+			// A queued write of one of these events failed: find which, one event per unit.
+			_ = unit.Rollback(context.WithoutCancel(ctx))
+			span.SetStatus(codes.Error, err.Error())
+			span.End()
+			if applied == 1 {
+				if err := s.handlerFailed(ctx, &events[0], err, true); err != nil {
+					return from, err
+				}
+			} else {
+				s.splitUntil = to
+			}
+			continue
 		}
 		if err != nil {
 			_ = unit.Rollback(context.WithoutCancel(ctx))
@@ -432,6 +447,23 @@ func (s *session[Tx]) apply(ctx context.Context, from eventstore.Position, event
 		events = events[applied:]
 	}
 	return from, nil
+}
+
+// handlerFailed records a failed handler call for e; when e was the first event of its unit
+// and has attempts left, it waits the backoff before the retry.
+func (s *session[Tx]) handlerFailed(ctx context.Context, e *eventstore.Event, herr error, first bool) error {
+	r := s.r
+	s.noteFailure(e, herr)
+	if !first || s.fail.attempts >= r.cfg.retry.MaxAttempts {
+		return nil
+	}
+	r.tel.retries.Add(ctx, 1, r.tel.attrs)
+	r.logger.Warn("projection handler failed; retrying", "event_id", e.ID, "position", e.Position,
+		"type", e.Type, "attempt", s.fail.attempts, "error", herr)
+	if !sleep(ctx, backoff(r.cfg.retry, s.fail.attempts)) {
+		return context.Cause(ctx)
+	}
+	return nil
 }
 
 // noteFailure counts a failed handler call for e.

@@ -13,12 +13,14 @@ import (
 	"github.com/esgen/esgen/eventstore"
 	"github.com/esgen/esgen/projection"
 	"github.com/esgen/esgen/projection/internal/ptest"
+	"github.com/esgen/esgen/projection/postgres"
 )
 
 const benchEvents = 20_000
 
 // BenchmarkCatchUp measures projection catch-up into a PostgreSQL read model: the runner
-// (decode, handler upsert per event, checkpoint compare-and-set per batch of 500), beside
+// (decode, handler upsert per event, checkpoint compare-and-set per batch of 500), with and
+// without deferred writes (one round trip per batch), beside
 // raw baselines applying the same upserts with plain SQL in transactions of 500, reading the
 // log through the store or from memory. Each op applies the whole log of 20,000 events into
 // a fresh table; events/s is the figure to compare.
@@ -63,15 +65,18 @@ func BenchmarkCatchUp(b *testing.B) {
 		b.ReportMetric(float64(benchEvents*b.N)/time.Since(start).Seconds(), "events/s")
 	}
 
-	b.Run("runner", func(b *testing.B) {
+	runner := func(b *testing.B, target *postgres.Target) {
 		start := time.Now()
+		batches := 0
+		defer func() { b.ReportMetric(float64(batches)/float64(b.N), "batches/op") }()
 		for range b.N {
 			v := freshTable(b)
 			name := fmt.Sprintf("bench_%d", v)
 			caught := make(chan struct{})
 			h := ptest.NewLedgerProjection[pgx.Tx](name, &ptest.Ledger[pgx.Tx]{Model: versioned{v, e}})
-			r, err := projection.NewRunner(e.store, e.target, h, projection.WithLogger(slog.New(slog.DiscardHandler)),
+			r, err := projection.NewRunner(e.store, target, h, projection.WithLogger(slog.New(slog.DiscardHandler)),
 				projection.WithProgress(func(p projection.Progress) {
+					batches++
 					if !p.Position.Less(last) {
 						select {
 						case <-caught:
@@ -93,7 +98,13 @@ func BenchmarkCatchUp(b *testing.B) {
 			}
 		}
 		report(b, start)
-	})
+	}
+	deferred, err := postgres.New(ctx, e.pool, postgres.WithDeferredWrites())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("runner", func(b *testing.B) { runner(b, e.target) })
+	b.Run("runner-deferred-writes", func(b *testing.B) { runner(b, deferred) })
 
 	b.Run("raw-sql-read-from-store", func(b *testing.B) {
 		start := time.Now()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/esgen/esgen/eventstore"
@@ -32,9 +33,10 @@ var migrationFiles embed.FS
 // Target is the PostgreSQL [projection.Target]. Create it with [New]. It is safe for
 // concurrent use.
 type Target struct {
-	pool   *pgxpool.Pool
-	schema string
-	q      queries
+	pool     *pgxpool.Pool
+	schema   string
+	q        queries
+	deferred bool
 }
 
 var _ projection.Target[pgx.Tx] = (*Target)(nil)
@@ -43,8 +45,9 @@ var _ projection.Target[pgx.Tx] = (*Target)(nil)
 type Option func(*config)
 
 type config struct {
-	schema  string
-	migrate bool
+	schema   string
+	migrate  bool
+	deferred bool
 }
 
 // WithSchema puts the projection tables in the named schema (default [DefaultSchema]): 1..63
@@ -53,6 +56,15 @@ func WithSchema(name string) Option { return func(c *config) { c.schema = name }
 
 // WithMigrate makes [New] apply the embedded migrations.
 func WithMigrate() Option { return func(c *config) { c.migrate = true } }
+
+// WithDeferredWrites makes the pgx.Tx given to handlers queue every Exec and send the queue
+// in one round trip with the checkpoint update (or before any Query, QueryRow, SendBatch,
+// CopyFrom or Begin of the handler, so reads see earlier writes). Catch-up then costs about
+// one round trip per batch instead of one per statement. In exchange Exec returns a zero
+// command tag and no error: a failing statement fails the unit at its end, with
+// [projection.ErrDeferredWrite], and the runner then applies that batch one event per unit to
+// find the failing event, which it retries and parks as usual.
+func WithDeferredWrites() Option { return func(c *config) { c.deferred = true } }
 
 // ErrNotMigrated means the projection tables are missing or older than this code: call
 // [Target.Migrate] or pass [WithMigrate] to [New].
@@ -73,7 +85,7 @@ func New(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Target, erro
 	if !schemaName.MatchString(c.schema) || strings.HasPrefix(strings.ToLower(c.schema), "pg_") {
 		return nil, fmt.Errorf("postgres: schema name %q: want 1..63 ASCII letters, digits or underscores, not starting with a digit or pg_", c.schema)
 	}
-	t := &Target{pool: pool, schema: c.schema, q: newQueries(pgx.Identifier{c.schema}.Sanitize())}
+	t := &Target{pool: pool, schema: c.schema, q: newQueries(pgx.Identifier{c.schema}.Sanitize()), deferred: c.deferred}
 	if c.migrate {
 		if err := t.Migrate(ctx); err != nil {
 			return nil, err
@@ -285,7 +297,12 @@ func (t *Target) Begin(ctx context.Context) (projection.Unit[pgx.Tx], error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: begin: %w", err)
 	}
-	return &unit{t: t, tx: tx}, nil
+	u := &unit{t: t, tx: tx, htx: tx}
+	if t.deferred {
+		u.def = &deferredTx{Tx: tx}
+		u.htx = u.def
+	}
+	return u, nil
 }
 
 // LoadCheckpoint implements [projection.Target].
@@ -426,15 +443,32 @@ func (t *Target) LoadSnapshot(ctx context.Context, name string, version int) (pr
 
 // unit is one transaction.
 type unit struct {
-	t  *Target
-	tx pgx.Tx
+	t   *Target
+	tx  pgx.Tx
+	htx pgx.Tx      // what the handler gets: tx, or def
+	def *deferredTx // under WithDeferredWrites
 }
 
-func (u *unit) Tx() pgx.Tx { return u.tx }
+func (u *unit) Tx() pgx.Tx { return u.htx }
+
+// flushed sends the handler's deferred writes, if any, before another statement.
+func (u *unit) flushed(ctx context.Context) error {
+	if u.def == nil {
+		return nil
+	}
+	return u.def.pending(ctx)
+}
 
 func (u *unit) Advance(ctx context.Context, a projection.Advance) error {
-	tag, err := u.tx.Exec(ctx, u.t.q.advance, a.Projection, a.Version, i64(a.From.Tx), i64(a.From.Pos), i64(a.To.Tx), i64(a.To.Pos),
-		a.RequireActive, a.Lease.Key, i64(a.Lease.Epoch))
+	args := []any{a.Projection, a.Version, i64(a.From.Tx), i64(a.From.Pos), i64(a.To.Tx), i64(a.To.Pos),
+		a.RequireActive, a.Lease.Key, i64(a.Lease.Epoch)}
+	var tag pgconn.CommandTag
+	var err error
+	if u.def != nil {
+		tag, err = u.def.flush(ctx, u.t.q.advance, args...)
+	} else {
+		tag, err = u.tx.Exec(ctx, u.t.q.advance, args...)
+	}
 	if err != nil {
 		return fmt.Errorf("postgres: advance checkpoint of %s v%d: %w", a.Projection, a.Version, err)
 	}
@@ -464,6 +498,9 @@ func (u *unit) Advance(ctx context.Context, a projection.Advance) error {
 }
 
 func (u *unit) Park(ctx context.Context, d projection.DeadLetter) error {
+	if err := u.flushed(ctx); err != nil {
+		return err
+	}
 	meta, err := eventstore.MarshalMetadata(d.Event.Metadata)
 	if err != nil {
 		return err
@@ -485,6 +522,9 @@ func (u *unit) Park(ctx context.Context, d projection.DeadLetter) error {
 }
 
 func (u *unit) Resolve(ctx context.Context, name string, id int64) error {
+	if err := u.flushed(ctx); err != nil {
+		return err
+	}
 	tag, err := u.tx.Exec(ctx, u.t.q.resolve, name, id)
 	if err != nil {
 		return fmt.Errorf("postgres: resolve dead letter %d of %s: %w", id, name, err)
@@ -496,6 +536,9 @@ func (u *unit) Resolve(ctx context.Context, name string, id int64) error {
 }
 
 func (u *unit) CreateVersion(ctx context.Context, name string, version int) error {
+	if err := u.flushed(ctx); err != nil {
+		return err
+	}
 	var v int
 	err := u.tx.QueryRow(ctx, u.t.q.createVersion, name, version).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -508,6 +551,9 @@ func (u *unit) CreateVersion(ctx context.Context, name string, version int) erro
 }
 
 func (u *unit) LockCheckpoints(ctx context.Context, name string) ([]projection.Checkpoint, error) {
+	if err := u.flushed(ctx); err != nil {
+		return nil, err
+	}
 	cps, err := scanCheckpoints(ctx, u.tx, u.t.q.lockCheckpoints, name)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: lock checkpoints of %s: %w", name, err)
@@ -516,6 +562,9 @@ func (u *unit) LockCheckpoints(ctx context.Context, name string) ([]projection.C
 }
 
 func (u *unit) Activate(ctx context.Context, name string, version int) error {
+	if err := u.flushed(ctx); err != nil {
+		return err
+	}
 	if _, err := u.tx.Exec(ctx, u.t.q.deactivate, name, version); err != nil {
 		return fmt.Errorf("postgres: activate version %d of %s: %w", version, name, err)
 	}
@@ -530,6 +579,9 @@ func (u *unit) Activate(ctx context.Context, name string, version int) error {
 }
 
 func (u *unit) DropVersion(ctx context.Context, name string, version int) error {
+	if err := u.flushed(ctx); err != nil {
+		return err
+	}
 	if _, err := u.tx.Exec(ctx, u.t.q.dropVersion, name, version); err != nil {
 		return fmt.Errorf("postgres: drop version %d of %s: %w", version, name, err)
 	}
@@ -540,6 +592,9 @@ func (u *unit) DropVersion(ctx context.Context, name string, version int) error 
 }
 
 func (u *unit) SaveSnapshot(ctx context.Context, s projection.Snapshot) error {
+	if err := u.flushed(ctx); err != nil {
+		return err
+	}
 	data := s.Data
 	if data == nil {
 		data = []byte{}
@@ -551,6 +606,9 @@ func (u *unit) SaveSnapshot(ctx context.Context, s projection.Snapshot) error {
 }
 
 func (u *unit) Commit(ctx context.Context) error {
+	if err := u.flushed(ctx); err != nil {
+		return err
+	}
 	if err := u.tx.Commit(ctx); err != nil {
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
