@@ -211,15 +211,20 @@ func (s *suite) store(t *testing.T) eventstore.Store {
 	if st == nil {
 		t.Fatal("storetest: the factory returned a nil store")
 	}
-	return &tracked{Store: st}
+	return &tracked{Store: st, t: t}
 }
 
 // tracked remembers the position of the last append it committed, so the suite can wait
 // until the global log shows it: a store may legitimately hide committed events from
 // global reads for a while (PostgreSQL hides everything behind the oldest open transaction
 // of the whole server, including other tests' transactions).
+//
+// It also checks every result's Position against the position the appended event reads
+// back with, so a wrong result fails at once instead of leaving the suite waiting for a
+// position the log never reaches.
 type tracked struct {
 	eventstore.Store
+	t    testing.TB
 	mu   sync.Mutex
 	last eventstore.Position
 }
@@ -227,13 +232,24 @@ type tracked struct {
 // Append implements [eventstore.Appender], remembering the committed position.
 func (tr *tracked) Append(ctx context.Context, streamID string, expected eventstore.ExpectedVersion, events ...eventstore.EventData) (eventstore.AppendResult, error) {
 	res, err := tr.Store.Append(ctx, streamID, expected, events...)
-	if err == nil {
-		tr.mu.Lock()
-		if tr.last.Less(res.Position) {
-			tr.last = res.Position
-		}
-		tr.mu.Unlock()
+	if err != nil {
+		return res, err
 	}
+	pos := res.Position
+	// Stream reads are not held back like global reads; the stream may have been deleted
+	// meanwhile, and then there is nothing to compare.
+	for e, err := range tr.Store.ReadStream(ctx, streamID, eventstore.ReadStreamOptions{Direction: eventstore.Backward, From: res.LastVersion, Limit: 1}) {
+		if err == nil && e.Version == res.LastVersion && e.Position != res.Position {
+			tr.t.Errorf("Append(%q) returned Position %v, but its last event (version %d) reads back at %v", streamID, res.Position, e.Version, e.Position)
+			pos = e.Position
+		}
+		break
+	}
+	tr.mu.Lock()
+	if tr.last.Less(pos) {
+		tr.last = pos
+	}
+	tr.mu.Unlock()
 	return res, err
 }
 
