@@ -21,6 +21,23 @@
 // subscriber"), so `go test -run` selects them. testing.Short() shrinks the concurrency
 // tests; nothing is ever skipped.
 //
+// The suite wraps each store: it remembers the position of the last append it committed and,
+// before asserting on ReadAll or Head, waits (bounded by [Timeout]) until Head reaches it,
+// because a store may hide committed events from global reads for a while (PostgreSQL hides
+// everything behind the server's oldest open transaction, other tests' included). It also
+// checks every append's Position against the position its last event reads back with.
+// Callbacks such as [RawEventCount] receive the store the factory returned, unwrapped.
+//
+// # Groups
+//
+// ExpectedVersion, Idempotency, Atomicity, EventIDs, ReadStream, ReadAll, Metadata,
+// SoftDelete, Tombstone, InvalidInput, StreamInfo, Head, BeforeCommit, Subscribe, Iterators
+// (early break, reads and appends inside a read loop, cancellation mid-read), Close, and
+// Concurrency: Exactly on one stream from many goroutines; out-of-order commits with live
+// subscribers and resuming readers (appends held open with [eventstore.WithBeforeCommit]);
+// concurrent retries after lost acknowledgements; soft deletes and a tombstone racing
+// appends.
+//
 // # Backend differences
 //
 // Where a backend cannot give a guarantee, it says so with an [Option] carrying a reason
