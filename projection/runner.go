@@ -454,12 +454,15 @@ func (s *session[Tx]) apply(ctx context.Context, from eventstore.Position, event
 func (s *session[Tx]) handlerFailed(ctx context.Context, e *eventstore.Event, herr error, first bool) error {
 	r := s.r
 	s.noteFailure(e, herr)
-	if !first || s.fail.attempts >= r.cfg.retry.MaxAttempts {
+	if s.fail.attempts >= r.cfg.retry.MaxAttempts {
 		return nil
 	}
 	r.tel.retries.Add(ctx, 1, r.tel.attrs)
 	r.logger.Warn("projection handler failed; retrying", "event_id", e.ID, "position", e.Position,
 		"type", e.Type, "attempt", s.fail.attempts, "error", herr)
+	if !first {
+		return nil // the events before it are committed first, then it is retried alone
+	}
 	if !sleep(ctx, backoff(r.cfg.retry, s.fail.attempts)) {
 		return context.Cause(ctx)
 	}
