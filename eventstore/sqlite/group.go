@@ -158,7 +158,9 @@ func (s *Store) runGroup(conn *sql.Conn, group []*appendReq) {
 	notify := false
 	for i, r := range live {
 		switch {
-		case err != nil && (committed[i] || r.err == nil):
+		case err != nil:
+			// Nothing of the group committed, so an append's own outcome (a conflict
+			// with another member's write, say) may not hold either: report the failure.
 			r.res, r.err = eventstore.AppendResult{}, err
 		case committed[i]:
 			notify = true
