@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -351,5 +350,3 @@ func (a *App) AuditLog(ctx context.Context) ([]AuditEntry, error) {
 	}
 	return out, rows.Err()
 }
-
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

@@ -70,3 +70,17 @@ func runnerOptions(cfg Config) []projection.Option {
 	}
 	return opts
 }
+
+// DropSchema drops a PostgreSQL schema and everything in it, for the demo's fresh start.
+func DropSchema(ctx context.Context, url, schema string) error {
+	if err := postgres.ValidateSchemaName(schema); err != nil {
+		return err
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE")
+	return err
+}
