@@ -73,3 +73,13 @@ func TestDeferredWriteFailureIsParked(t *testing.T) {
 	ptest.CheckModel(ctx, t, ptest.Fixture[pgx.Tx]{Store: e.store, Target: target, Model: model{e.pool}}, 1,
 		func(a int64) bool { return a == ptest.PoisonAmount })
 }
+
+// TestSuiteAtLeastOnce runs the scenarios for an external sink (an in-memory model with
+// idempotent upserts) whose checkpoint lives in PostgreSQL.
+func TestSuiteAtLeastOnce(t *testing.T) {
+	t.Parallel()
+	ptest.Run(t, func(t *testing.T) ptest.Fixture[projection.NoTx] {
+		e := newEnv(t)
+		return ptest.Fixture[projection.NoTx]{Store: e.store, Target: projection.AtLeastOnce[pgx.Tx](e.target), Model: ptest.NewMemoryModel()}
+	})
+}
