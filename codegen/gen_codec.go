@@ -22,9 +22,15 @@ func (g *generator) codecFile() (*jen.File, error) {
 	f.Line()
 	cm(f, "NewCodecWithLimits is NewCodec with other bounds on what decoding one payload may\nallocate (zero fields keep the defaults).")
 	f.Func().Id("NewCodecWithLimits").Params(jen.Id("limits").Qual(pathAvrocodec, "Limits")).Op("*").Id("Codec").Block(
-		jen.Return(jen.Op("&").Id("Codec").Values(jen.Id("c").Op(":").Qual(pathAvrocodec, "New").Call(
+		jen.Id("cfg").Op(":=").Id("codecConfig").Call(),
+		jen.Id("cfg").Dot("Limits").Op("=").Id("limits"),
+		jen.Return(jen.Op("&").Id("Codec").Values(jen.Id("c").Op(":").Qual(pathAvrocodec, "New").Call(jen.Id("cfg")))),
+	)
+	f.Line()
+	cm(f, "codecConfig describes the package's events to avrocodec: their versions, constructors\nand generated encoders and decoders.")
+	f.Func().Id("codecConfig").Params().Qual(pathAvrocodec, "Config").Block(
+		jen.Return(
 			jen.Qual(pathAvrocodec, "Config").Values(jen.DictFunc(func(d jen.Dict) {
-				d[jen.Id("Limits")] = jen.Id("limits")
 				d[jen.Id("Events")] = jen.Index().Qual(pathAvrocodec, "Event").ValuesFunc(func(v *jen.Group) {
 					for _, ei := range g.m.events {
 						d := jen.Dict{
@@ -44,6 +50,8 @@ func (g *generator) codecFile() (*jen.File, error) {
 						if g.simple[ei.ev.Name] {
 							d[jen.Id("Append")] = jen.Func().Params(jen.Id("b").Index().Byte(), jen.Id("m").Qual(pathEventstore, "Message")).Params(jen.Index().Byte(), jen.Error()).Block(
 								jen.Return(jen.Id("m").Assert(jen.Op("*").Id(ei.goName)).Dot("appendAvro").Call(jen.Id("b"))))
+							d[jen.Id("Read")] = jen.Func().Params(jen.Id("d").Op("*").Qual(pathAvrocodec, "Decoder"), jen.Id("m").Qual(pathEventstore, "Message")).Block(
+								jen.Id("m").Assert(jen.Op("*").Id(ei.goName)).Dot("readAvro").Call(jen.Id("d")))
 						}
 						v.Line().Values(d)
 					}
@@ -58,7 +66,7 @@ func (g *generator) codecFile() (*jen.File, error) {
 					})
 				}
 			})),
-		))),
+		),
 	)
 	f.Line()
 	cm(f, "Err reports why the codec could not be built (a generator or library mismatch), or nil.")

@@ -111,6 +111,9 @@ func (g *generator) writersFile(simple map[string]bool) (*jen.File, error) {
 	if empty {
 		return nil, nil // nothing to encode by hand: no file
 	}
+	if err := g.readers(f, simple); err != nil {
+		return nil, err
+	}
 	for _, n := range g.sortedNamed() {
 		switch s := n.schema.(type) {
 		case *avro.EnumSchema:

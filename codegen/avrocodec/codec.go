@@ -41,6 +41,9 @@ type Event struct {
 	// Append, when set, appends the encoding of an event (a value New returns) with the
 	// latest schema, without reflection; when nil, hamba/avro's encoder is used.
 	Append func(b []byte, m eventstore.Message) ([]byte, error)
+	// Read, when set, decodes a payload of the latest version into an event (a value New
+	// returns) without reflection; when nil, hamba/avro's decoder is used.
+	Read func(d *Decoder, m eventstore.Message)
 }
 
 // Type registers an Avro named type (or a union branch name such as "array:string") with
@@ -94,6 +97,7 @@ type event struct {
 	rtype  uintptr         // the Go type New returns
 	enc    avro.ValEncoder // the latest schema's encoder for that type
 	append func(b []byte, m eventstore.Message) ([]byte, error)
+	read   func(d *Decoder, m eventstore.Message)
 }
 
 type version struct {
@@ -136,7 +140,9 @@ func New(cfg Config) *Codec {
 	}
 	c.buffers.New = func() any { b := make([]byte, 0, 512); return &b }
 	c.writers.New = func() any { return avro.NewWriter(nil, 512, avro.WithWriterConfig(c.api)) }
-	c.readers.New = func() any { return avro.NewReader(nil, 0, avro.WithReaderConfig(c.api)) }
+	c.readers.New = func() any {
+		return &Decoder{R: avro.NewReader(nil, 0, avro.WithReaderConfig(c.api)), MaxArray: maxArray}
+	}
 	var errs []error
 	for _, e := range cfg.Events {
 		if err := c.add(e); err != nil {
@@ -162,7 +168,7 @@ func (c *Codec) add(e Event) (err error) {
 	if _, dup := c.events[e.Type]; dup {
 		return fmt.Errorf("avrocodec: event %s is declared twice", e.Type)
 	}
-	ev := &event{typ: e.Type, new: e.New, append: e.Append}
+	ev := &event{typ: e.Type, new: e.New, append: e.Append, read: e.Read}
 	var versions []*version
 	for _, v := range e.Versions {
 		s, err := avro.ParseWithCache(v.Schema, "", &avro.SchemaCache{})
@@ -363,14 +369,15 @@ func (c *Codec) version(eventType string, data []byte) (*version, []byte, error)
 }
 
 func (c *Codec) decode(v *version, body []byte, m eventstore.Message) (err error) {
-	r := c.readers.Get().(*avro.Reader)
+	d := c.readers.Get().(*Decoder)
+	r := d.R
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("%w: decode %s version %d: %v", ErrMalformed, v.event.typ, v.number, p)
 		}
 		r.Reset(nil)
 		r.Error = nil
-		c.readers.Put(r)
+		c.readers.Put(d)
 	}()
 	if v.adapt != nil {
 		w := c.writers.Get().(*avro.Writer)
@@ -391,7 +398,11 @@ func (c *Codec) decode(v *version, body []byte, m eventstore.Message) (err error
 	}
 	r.Reset(body)
 	r.Error = nil
-	v.dec.Decode(reflect2.PtrOf(m), r)
+	if v == v.event.latest && v.event.read != nil {
+		v.event.read(d, m)
+	} else {
+		v.dec.Decode(reflect2.PtrOf(m), r)
+	}
 	return c.checkEnd(v, r)
 }
 

@@ -25,7 +25,15 @@ func NewCodec() *Codec {
 // NewCodecWithLimits is NewCodec with other bounds on what decoding one payload may
 // allocate (zero fields keep the defaults).
 func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
-	return &Codec{c: avrocodec.New(avrocodec.Config{
+	cfg := codecConfig()
+	cfg.Limits = limits
+	return &Codec{c: avrocodec.New(cfg)}
+}
+
+// codecConfig describes the package's events to avrocodec: their versions, constructors
+// and generated encoders and decoders.
+func codecConfig() avrocodec.Config {
+	return avrocodec.Config{
 		Events: []avrocodec.Event{
 			{
 				Append: func(b []byte, m eventstore.Message) ([]byte, error) {
@@ -33,6 +41,9 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 				},
 				New: func() eventstore.Message {
 					return new(AccountOpened)
+				},
+				Read: func(d *avrocodec.Decoder, m eventstore.Message) {
+					m.(*AccountOpened).readAvro(d)
 				},
 				Type: AccountOpenedType,
 				Versions: []avrocodec.Version{{
@@ -59,6 +70,9 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 				New: func() eventstore.Message {
 					return new(BenchEvent)
 				},
+				Read: func(d *avrocodec.Decoder, m eventstore.Message) {
+					m.(*BenchEvent).readAvro(d)
+				},
 				Type: BenchEventType,
 				Versions: []avrocodec.Version{{
 					Fingerprint: 0xf75be73a4a5334b3,
@@ -77,6 +91,9 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 				New: func() eventstore.Message {
 					return new(Deposited)
 				},
+				Read: func(d *avrocodec.Decoder, m eventstore.Message) {
+					m.(*Deposited).readAvro(d)
+				},
 				Type: DepositedType,
 				Versions: []avrocodec.Version{{
 					Fingerprint: 0x4db2897e8d258328,
@@ -91,6 +108,9 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 				New: func() eventstore.Message {
 					return new(Dispatched)
 				},
+				Read: func(d *avrocodec.Decoder, m eventstore.Message) {
+					m.(*Dispatched).readAvro(d)
+				},
 				Type: DispatchedType,
 				Versions: []avrocodec.Version{{
 					Fingerprint: 0xb43e3502be921f70,
@@ -104,6 +124,9 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 				},
 				New: func() eventstore.Message {
 					return new(Evolving)
+				},
+				Read: func(d *avrocodec.Decoder, m eventstore.Message) {
+					m.(*Evolving).readAvro(d)
 				},
 				Type: EvolvingType,
 				Versions: []avrocodec.Version{{
@@ -136,7 +159,6 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 				}},
 			},
 		},
-		Limits: limits,
 		Types: []avrocodec.Type{
 			{
 				Name:  "string",
@@ -187,7 +209,7 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 				Value: map[string]int64(nil),
 			},
 		},
-	})}
+	}
 }
 
 // Err reports why the codec could not be built (a generator or library mismatch), or nil.

@@ -2,7 +2,45 @@
 
 package complex
 
-import "github.com/esgen/esgen/codegen/avrocodec"
+import (
+	"github.com/esgen/esgen/codegen/avrocodec"
+	avro "github.com/hamba/avro/v2"
+)
+
+// readAvro decodes x with the schema of golden.types.Address.
+func (x *Address) readAvro(d *avrocodec.Decoder) {
+	x.Street = d.R.ReadString()
+	d.R.Read(x.CountryCode[:])
+}
+
+// readAvro decodes x with the schema of golden.Parcel.
+func (x *Parcel) readAvro(d *avrocodec.Decoder) {
+	x.WeightGrams = d.R.ReadInt()
+	x.Inner = avrocodec.ReadArray(d, func(d *avrocodec.Decoder, v0 *Parcel) {
+		v0.readAvro(d)
+	})
+	switch avrocodec.ReadUnionIndex(d.R, 2) {
+	case 1:
+		x.Lid = new(Parcel)
+		x.Lid.readAvro(d)
+	case 0:
+		x.Lid = nil
+	}
+}
+
+// readAvro decodes a symbol of golden.Priority.
+func (e *Priority) readAvro(r *avro.Reader) {
+	switch r.ReadInt() {
+	case 0:
+		*e = PriorityLow
+	case 1:
+		*e = PriorityNormal
+	case 2:
+		*e = PriorityHighPriority
+	default:
+		avrocodec.EnumSymbolError(r)
+	}
+}
 
 // appendAvro appends the encoding of x with the schema of golden.types.Address to b.
 func (x *Address) appendAvro(b []byte) ([]byte, error) {

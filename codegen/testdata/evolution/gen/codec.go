@@ -23,33 +23,41 @@ func NewCodec() *Codec {
 // NewCodecWithLimits is NewCodec with other bounds on what decoding one payload may
 // allocate (zero fields keep the defaults).
 func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
-	return &Codec{c: avrocodec.New(avrocodec.Config{
-		Events: []avrocodec.Event{
-			{
-				Append: func(b []byte, m eventstore.Message) ([]byte, error) {
-					return m.(*PriceChanged).appendAvro(b)
-				},
-				New: func() eventstore.Message {
-					return new(PriceChanged)
-				},
-				Type: PriceChangedType,
-				Versions: []avrocodec.Version{{
-					Fingerprint: 0xa7605d22e39965a2,
-					Number:      1,
-					Schema:      schemaPriceChangedV1,
-				}, {
-					Fingerprint: 0x8a1c6b6391fd1645,
-					Number:      2,
-					Schema:      schemaPriceChangedV2,
-				}, {
-					Fingerprint: 0xf75ecbbfaa132ecc,
-					Number:      3,
-					Schema:      schemaPriceChangedV3,
-				}},
+	cfg := codecConfig()
+	cfg.Limits = limits
+	return &Codec{c: avrocodec.New(cfg)}
+}
+
+// codecConfig describes the package's events to avrocodec: their versions, constructors
+// and generated encoders and decoders.
+func codecConfig() avrocodec.Config {
+	return avrocodec.Config{Events: []avrocodec.Event{
+		{
+			Append: func(b []byte, m eventstore.Message) ([]byte, error) {
+				return m.(*PriceChanged).appendAvro(b)
 			},
+			New: func() eventstore.Message {
+				return new(PriceChanged)
+			},
+			Read: func(d *avrocodec.Decoder, m eventstore.Message) {
+				m.(*PriceChanged).readAvro(d)
+			},
+			Type: PriceChangedType,
+			Versions: []avrocodec.Version{{
+				Fingerprint: 0xa7605d22e39965a2,
+				Number:      1,
+				Schema:      schemaPriceChangedV1,
+			}, {
+				Fingerprint: 0x8a1c6b6391fd1645,
+				Number:      2,
+				Schema:      schemaPriceChangedV2,
+			}, {
+				Fingerprint: 0xf75ecbbfaa132ecc,
+				Number:      3,
+				Schema:      schemaPriceChangedV3,
+			}},
 		},
-		Limits: limits,
-	})}
+	}}
 }
 
 // Err reports why the codec could not be built (a generator or library mismatch), or nil.

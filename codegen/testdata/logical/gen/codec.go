@@ -23,22 +23,27 @@ func NewCodec() *Codec {
 // NewCodecWithLimits is NewCodec with other bounds on what decoding one payload may
 // allocate (zero fields keep the defaults).
 func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
-	return &Codec{c: avrocodec.New(avrocodec.Config{
-		Events: []avrocodec.Event{
-			{
-				New: func() eventstore.Message {
-					return new(Timed)
-				},
-				Type: TimedType,
-				Versions: []avrocodec.Version{{
-					Fingerprint: 0x5135d535cad03e13,
-					Number:      1,
-					Schema:      schemaTimedV1,
-				}},
+	cfg := codecConfig()
+	cfg.Limits = limits
+	return &Codec{c: avrocodec.New(cfg)}
+}
+
+// codecConfig describes the package's events to avrocodec: their versions, constructors
+// and generated encoders and decoders.
+func codecConfig() avrocodec.Config {
+	return avrocodec.Config{Events: []avrocodec.Event{
+		{
+			New: func() eventstore.Message {
+				return new(Timed)
 			},
+			Type: TimedType,
+			Versions: []avrocodec.Version{{
+				Fingerprint: 0x5135d535cad03e13,
+				Number:      1,
+				Schema:      schemaTimedV1,
+			}},
 		},
-		Limits: limits,
-	})}
+	}}
 }
 
 // Err reports why the codec could not be built (a generator or library mismatch), or nil.

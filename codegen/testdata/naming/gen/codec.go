@@ -23,7 +23,15 @@ func NewCodec() *Codec {
 // NewCodecWithLimits is NewCodec with other bounds on what decoding one payload may
 // allocate (zero fields keep the defaults).
 func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
-	return &Codec{c: avrocodec.New(avrocodec.Config{
+	cfg := codecConfig()
+	cfg.Limits = limits
+	return &Codec{c: avrocodec.New(cfg)}
+}
+
+// codecConfig describes the package's events to avrocodec: their versions, constructors
+// and generated encoders and decoders.
+func codecConfig() avrocodec.Config {
+	return avrocodec.Config{
 		Events: []avrocodec.Event{
 			{
 				New: func() eventstore.Message {
@@ -37,7 +45,6 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 				}},
 			},
 		},
-		Limits: limits,
 		Types: []avrocodec.Type{
 			{
 				Name:  "naming.warehouse.Location",
@@ -48,7 +55,7 @@ func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 				Value: NamingStoreLocation{},
 			},
 		},
-	})}
+	}
 }
 
 // Err reports why the codec could not be built (a generator or library mismatch), or nil.

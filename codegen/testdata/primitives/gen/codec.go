@@ -23,25 +23,33 @@ func NewCodec() *Codec {
 // NewCodecWithLimits is NewCodec with other bounds on what decoding one payload may
 // allocate (zero fields keep the defaults).
 func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
-	return &Codec{c: avrocodec.New(avrocodec.Config{
-		Events: []avrocodec.Event{
-			{
-				Append: func(b []byte, m eventstore.Message) ([]byte, error) {
-					return m.(*Primitives).appendAvro(b)
-				},
-				New: func() eventstore.Message {
-					return new(Primitives)
-				},
-				Type: PrimitivesType,
-				Versions: []avrocodec.Version{{
-					Fingerprint: 0xbc478d93fc477984,
-					Number:      1,
-					Schema:      schemaPrimitivesV1,
-				}},
+	cfg := codecConfig()
+	cfg.Limits = limits
+	return &Codec{c: avrocodec.New(cfg)}
+}
+
+// codecConfig describes the package's events to avrocodec: their versions, constructors
+// and generated encoders and decoders.
+func codecConfig() avrocodec.Config {
+	return avrocodec.Config{Events: []avrocodec.Event{
+		{
+			Append: func(b []byte, m eventstore.Message) ([]byte, error) {
+				return m.(*Primitives).appendAvro(b)
 			},
+			New: func() eventstore.Message {
+				return new(Primitives)
+			},
+			Read: func(d *avrocodec.Decoder, m eventstore.Message) {
+				m.(*Primitives).readAvro(d)
+			},
+			Type: PrimitivesType,
+			Versions: []avrocodec.Version{{
+				Fingerprint: 0xbc478d93fc477984,
+				Number:      1,
+				Schema:      schemaPrimitivesV1,
+			}},
 		},
-		Limits: limits,
-	})}
+	}}
 }
 
 // Err reports why the codec could not be built (a generator or library mismatch), or nil.

@@ -23,53 +23,67 @@ func NewCodec() *Codec {
 // NewCodecWithLimits is NewCodec with other bounds on what decoding one payload may
 // allocate (zero fields keep the defaults).
 func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
-	return &Codec{c: avrocodec.New(avrocodec.Config{
-		Events: []avrocodec.Event{
-			{
-				Append: func(b []byte, m eventstore.Message) ([]byte, error) {
-					return m.(*AccountOpened).appendAvro(b)
-				},
-				New: func() eventstore.Message {
-					return new(AccountOpened)
-				},
-				Type: AccountOpenedType,
-				Versions: []avrocodec.Version{{
-					Fingerprint: 0xa7baf1113b242c68,
-					Number:      1,
-					Schema:      schemaAccountOpenedV1,
-				}},
+	cfg := codecConfig()
+	cfg.Limits = limits
+	return &Codec{c: avrocodec.New(cfg)}
+}
+
+// codecConfig describes the package's events to avrocodec: their versions, constructors
+// and generated encoders and decoders.
+func codecConfig() avrocodec.Config {
+	return avrocodec.Config{Events: []avrocodec.Event{
+		{
+			Append: func(b []byte, m eventstore.Message) ([]byte, error) {
+				return m.(*AccountOpened).appendAvro(b)
 			},
-			{
-				Append: func(b []byte, m eventstore.Message) ([]byte, error) {
-					return m.(*AuditNoted).appendAvro(b)
-				},
-				New: func() eventstore.Message {
-					return new(AuditNoted)
-				},
-				Type: AuditNotedType,
-				Versions: []avrocodec.Version{{
-					Fingerprint: 0x0abe2a80854cd0f6,
-					Number:      1,
-					Schema:      schemaAuditNotedV1,
-				}},
+			New: func() eventstore.Message {
+				return new(AccountOpened)
 			},
-			{
-				Append: func(b []byte, m eventstore.Message) ([]byte, error) {
-					return m.(*MoneyDeposited).appendAvro(b)
-				},
-				New: func() eventstore.Message {
-					return new(MoneyDeposited)
-				},
-				Type: MoneyDepositedType,
-				Versions: []avrocodec.Version{{
-					Fingerprint: 0xe5ebbfb1bc0671f4,
-					Number:      1,
-					Schema:      schemaMoneyDepositedV1,
-				}},
+			Read: func(d *avrocodec.Decoder, m eventstore.Message) {
+				m.(*AccountOpened).readAvro(d)
 			},
+			Type: AccountOpenedType,
+			Versions: []avrocodec.Version{{
+				Fingerprint: 0xa7baf1113b242c68,
+				Number:      1,
+				Schema:      schemaAccountOpenedV1,
+			}},
 		},
-		Limits: limits,
-	})}
+		{
+			Append: func(b []byte, m eventstore.Message) ([]byte, error) {
+				return m.(*AuditNoted).appendAvro(b)
+			},
+			New: func() eventstore.Message {
+				return new(AuditNoted)
+			},
+			Read: func(d *avrocodec.Decoder, m eventstore.Message) {
+				m.(*AuditNoted).readAvro(d)
+			},
+			Type: AuditNotedType,
+			Versions: []avrocodec.Version{{
+				Fingerprint: 0x0abe2a80854cd0f6,
+				Number:      1,
+				Schema:      schemaAuditNotedV1,
+			}},
+		},
+		{
+			Append: func(b []byte, m eventstore.Message) ([]byte, error) {
+				return m.(*MoneyDeposited).appendAvro(b)
+			},
+			New: func() eventstore.Message {
+				return new(MoneyDeposited)
+			},
+			Read: func(d *avrocodec.Decoder, m eventstore.Message) {
+				m.(*MoneyDeposited).readAvro(d)
+			},
+			Type: MoneyDepositedType,
+			Versions: []avrocodec.Version{{
+				Fingerprint: 0xe5ebbfb1bc0671f4,
+				Number:      1,
+				Schema:      schemaMoneyDepositedV1,
+			}},
+		},
+	}}
 }
 
 // Err reports why the codec could not be built (a generator or library mismatch), or nil.
