@@ -9,8 +9,9 @@
 // projection_snapshots, in a configurable schema ([DefaultSchema] unless [WithSchema] says
 // otherwise; the event store's schema by default, so a database holds one esgen schema),
 // created by versioned migrations embedded in the binary and applied by [Target.Migrate] (or
-// on [New] with [WithMigrate]). Positions are stored as two bigint columns; the parts of
-// every position a store produces fit (they stay below 2^63).
+// on [New] with [WithMigrate]). Positions are stored as two bigint columns holding the bit
+// patterns of their uint64 parts, which round-trips every value; checkpoints are only ever
+// compared for equality in SQL.
 //
 // # Leases
 //

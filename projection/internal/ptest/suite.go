@@ -197,8 +197,8 @@ func catchUpThenLive[Tx any](t *testing.T, f Fixture[Tx]) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.LagEvents != 600 {
-		t.Fatalf("status before running: lag %d events, want 600", st.LagEvents)
+	if st.LagEvents != 600 || st.LagCapped || st.Lag <= 0 || st.Head.IsZero() || st.Version != 0 {
+		t.Fatalf("status before running: %+v; want a lag of 600 events and some time, version 0 (never ran)", st)
 	}
 	stop := start(ctx, r)
 	_, last := settle(ctx, t, f.Store)
