@@ -129,6 +129,9 @@ func (s *Store) Append(ctx context.Context, streamID string, expected eventstore
 
 	switch row.status {
 	case statusAppended:
+		// Subscribers of this process need not wait for the NOTIFY round trip (or, with
+		// notifications off, for their next poll).
+		s.signal.Notify()
 		last := uint64(row.version)
 		return eventstore.AppendResult{
 			StreamID:     streamID,

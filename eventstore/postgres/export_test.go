@@ -12,5 +12,5 @@ func ReadAllQuery(s *Store, types, prefix bool) string {
 	return s.q.readAll[v]
 }
 
-// Horizon is the read horizon expression.
-const Horizon = horizon
+// HorizonSQL is the read horizon query.
+const HorizonSQL = horizonSQL

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -16,26 +15,35 @@ import (
 // eventColumns are the columns every event query selects, in scanEvent's order.
 const eventColumns = "global_position, tx_id, stream_id, stream_version, event_id, event_type, data, metadata, recorded_at"
 
-// horizon is the SQL for the read horizon: the oldest transaction of this database still
+// horizonSQL selects the read horizon x: the oldest transaction of this database still
 // running when the statement's snapshot was taken (or the snapshot's xmax when there is
-// none). Every transaction of this database below it has ended, so no event can appear below
-// it any more.
+// none). Every transaction of this database below it has ended, so no event can appear
+// below it any more.
 //
 // It refines the design's pg_snapshot_xmin(pg_current_snapshot()), which is the oldest
-// running transaction of the whole server: transactions IDs are server-wide, but a
+// running transaction of the whole server: transaction IDs are server-wide, but a
 // transaction connected to another database can never write this database's tables. So the
 // running transactions of the snapshot (pg_snapshot_xip) are skipped when pg_stat_activity
-// shows them in another database (datid and backend_xid are visible to every role). Any
-// transaction not positively placed elsewhere (a prepared transaction, one that got its ID
-// after pg_stat_activity was read) still counts, so the horizon is never above a
-// transaction that could still commit events here. It is evaluated inside the
-// reading statement, from that statement's own snapshot.
-const horizon = `(SELECT coalesce(min(r.x), pg_snapshot_xmax(pg_current_snapshot()))
-   FROM pg_snapshot_xip(pg_current_snapshot()) AS r(x)
-  WHERE r.x::xid <> ALL (ARRAY(
-        SELECT a.backend_xid FROM pg_stat_activity a
-         WHERE a.backend_xid IS NOT NULL
-           AND a.datid IS DISTINCT FROM (SELECT d.oid FROM pg_database d WHERE d.datname = current_database()))))`
+// shows them in another database (datid and backend_xid are visible to every role). A
+// transaction not positively placed elsewhere still counts, so the horizon is never above a
+// transaction that could still commit events here; unknown reports that such a transaction
+// sets the horizon: pg_stat_activity did not show it at all, because it is prepared (two
+// phase) or because it ended between the snapshot and the look at pg_stat_activity. In the
+// second case the horizon is lower than it was a moment ago, so callers read again with a
+// new snapshot (see [Store.query]). pg_stat_activity is read only when some transaction is
+// running.
+const horizonSQL = `SELECT coalesce(c.x, pg_snapshot_xmax(pg_current_snapshot())) AS x, coalesce(c.unknown, false) AS unknown
+  FROM (SELECT 1) AS one
+  LEFT JOIN LATERAL (
+       SELECT r.x,
+              NOT (r.x::xid = ANY (ARRAY(SELECT a.backend_xid FROM pg_stat_activity a WHERE a.backend_xid IS NOT NULL))) AS unknown
+         FROM pg_snapshot_xip(pg_current_snapshot()) AS r(x)
+        WHERE r.x::xid <> ALL (ARRAY(
+              SELECT a.backend_xid FROM pg_stat_activity a
+               WHERE a.backend_xid IS NOT NULL
+                 AND a.datid IS DISTINCT FROM (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())))
+        ORDER BY r.x
+        LIMIT 1) AS c ON true`
 
 // queries holds the store's SQL, built once with the quoted schema name.
 type queries struct {
@@ -57,8 +65,13 @@ func newQueries(s string) queries {
 		append: "SELECT o_status, o_version, o_state, o_tx_id, o_last_position FROM " + s +
 			".append_events($1, $2, $3, $4, $5, $6, $7, $8::jsonb[], $9)",
 		byIDs: "SELECT " + eventColumns + " FROM " + s + ".events WHERE event_id = ANY ($1)",
-		head: "SELECT tx_id, global_position FROM " + s + ".events WHERE tx_id < " + horizon +
-			" ORDER BY tx_id DESC, global_position DESC LIMIT 1",
+		head: `WITH h AS MATERIALIZED (` + horizonSQL + `)
+SELECT h.unknown, e.tx_id, e.global_position
+  FROM h LEFT JOIN LATERAL (
+       SELECT tx_id, global_position FROM ` + s + `.events
+        WHERE tx_id < h.x
+        ORDER BY tx_id DESC, global_position DESC
+        LIMIT 1) AS e ON true`,
 		streamInfo: "SELECT version, state FROM " + s + ".streams WHERE stream_id = $1",
 		lockStream: "SELECT pg_advisory_xact_lock($1)",
 		deleteStream: "UPDATE " + s + ".streams SET state = 2, truncated_at = version, updated_at = now() " +
@@ -67,15 +80,15 @@ func newQueries(s string) queries {
 			"ON CONFLICT (stream_id) DO UPDATE SET state = 3, truncated_at = t.version, updated_at = now()",
 		// Readers are held back when committed events sit at or above the horizon: the
 		// transaction at the horizon (the oldest with an ID) must end first.
-		stall: `WITH h AS (SELECT ` + horizon + ` AS xmin)
-SELECT h.xmin,
-       (SELECT count(*) FROM (SELECT 1 FROM ` + s + `.events e WHERE e.tx_id >= h.xmin LIMIT 10000) w),
+		stall: `WITH h AS MATERIALIZED (` + horizonSQL + `)
+SELECT h.x, h.unknown,
+       (SELECT count(*) FROM (SELECT 1 FROM ` + s + `.events e WHERE e.tx_id >= h.x LIMIT 10000) w),
        a.pid, extract(epoch FROM clock_timestamp() - a.xact_start)::float8, a.state, a.query
   FROM h
   LEFT JOIN LATERAL (
        SELECT pid, xact_start, state, left(query, 200) AS query
          FROM pg_stat_activity
-        WHERE backend_xid = h.xmin::xid
+        WHERE backend_xid = h.x::xid
         LIMIT 1) a ON true`,
 	}
 	stream := func(order string) string {
@@ -105,11 +118,13 @@ const (
 
 // readAllSQL is the global read of the design: the (tx_id, global_position) row comparison
 // after the checkpoint, below the horizon, in log order. Parameters: $1 tx, $2 position,
-// $3 limit, then the types array and the stream prefix when filtered.
+// $3 limit, then the types array and the stream prefix when filtered. The first column is
+// the horizon's unknown flag; a page without events is one row of NULL event columns.
 func readAllSQL(s string, types, prefix bool) string {
 	var b strings.Builder
-	b.WriteString("SELECT " + eventColumns + " FROM " + s + ".events" +
-		" WHERE (tx_id, global_position) > ($1, $2) AND tx_id < " + horizon)
+	b.WriteString("WITH h AS MATERIALIZED (" + horizonSQL + ")\nSELECT h.unknown, e.* FROM h LEFT JOIN LATERAL (\n" +
+		"SELECT " + eventColumns + " FROM " + s + ".events" +
+		" WHERE (tx_id, global_position) > ($1, $2) AND tx_id < h.x")
 	n := 3
 	if types {
 		n++
@@ -119,36 +134,41 @@ func readAllSQL(s string, types, prefix bool) string {
 		n++
 		b.WriteString(" AND starts_with(stream_id, $" + strconv.Itoa(n) + ")")
 	}
-	b.WriteString(" ORDER BY tx_id, global_position LIMIT $3")
+	b.WriteString(" ORDER BY tx_id, global_position LIMIT $3) AS e ON true")
 	return b.String()
 }
 
-// eventRow receives one row of eventColumns.
+// eventRow receives one row of eventColumns. The fields are nullable because reads that
+// always return a row (to carry the stream state or the horizon flag) fill them with NULL
+// when there is no event.
 type eventRow struct {
-	pos      int64
-	tx       uint64
-	stream   string
-	version  int64
+	pos      pgtype.Int8
+	tx       pgtype.Uint64
+	stream   pgtype.Text
+	version  pgtype.Int8
 	id       pgtype.UUID
-	typ      string
+	typ      pgtype.Text
 	data     []byte
 	metadata []byte
-	recorded time.Time
+	recorded pgtype.Timestamptz
 }
 
 func (r *eventRow) targets() []any {
 	return []any{&r.pos, &r.tx, &r.stream, &r.version, &r.id, &r.typ, &r.data, &r.metadata, &r.recorded}
 }
 
+// present reports whether the row holds an event.
+func (r *eventRow) present() bool { return r.pos.Valid }
+
 func (r *eventRow) event() (eventstore.Event, error) {
 	e := eventstore.Event{
 		ID:         uuid.UUID(r.id.Bytes),
-		StreamID:   r.stream,
-		Version:    uint64(r.version),
-		Position:   eventstore.Position{Tx: r.tx, Pos: uint64(r.pos)},
-		Type:       r.typ,
+		StreamID:   r.stream.String,
+		Version:    uint64(r.version.Int64),
+		Position:   eventstore.Position{Tx: r.tx.Uint64, Pos: uint64(r.pos.Int64)},
+		Type:       r.typ.String,
 		Data:       r.data,
-		RecordedAt: r.recorded.UTC(),
+		RecordedAt: r.recorded.Time.UTC(),
 	}
 	if e.Data == nil {
 		e.Data = []byte{}

@@ -97,19 +97,16 @@ func (s *Store) streamPage(ctx context.Context, sql, streamID string, lo, hi int
 	defer rows.Close()
 	var state int16
 	var r eventRow
-	var pos pgtype.Int8
-	var tx pgtype.Uint64
-	var version pgtype.Int8
-	var typ pgtype.Text
-	var recorded pgtype.Timestamptz
+	targets := []any{&state, &r.pos, &r.tx, &r.version, &r.id, &r.typ, &r.data, &r.metadata, &r.recorded}
 	for rows.Next() {
-		if err := rows.Scan(&state, &pos, &tx, &version, &r.id, &typ, &r.data, &r.metadata, &recorded); err != nil {
+		r.data, r.metadata = nil, nil
+		if err := rows.Scan(targets...); err != nil {
 			return 0, err
 		}
-		if !pos.Valid { // the stream row without events in range
+		if !r.present() { // the stream row without events in range
 			continue
 		}
-		r.pos, r.tx, r.stream, r.version, r.typ, r.recorded = pos.Int64, tx.Uint64, streamID, version.Int64, typ.String, recorded.Time
+		r.stream = pgtype.Text{String: streamID, Valid: true}
 		e, err := r.event()
 		if err != nil {
 			return 0, err
@@ -175,26 +172,45 @@ func (s *Store) ReadAll(ctx context.Context, opts eventstore.ReadAllOptions) ite
 	}
 }
 
+// readPage reads one page of the global log. When the page's horizon was set by a
+// transaction pg_stat_activity did not show (see horizonSQL), it reads once more with a new
+// snapshot, so that a transaction ending at the wrong moment does not make the horizon step
+// back.
 func (s *Store) readPage(ctx context.Context, sql string, args []any, page []eventstore.Event) ([]eventstore.Event, error) {
+	for attempt := 0; ; attempt++ {
+		var unknown bool
+		var err error
+		page, unknown, err = s.readPageOnce(ctx, sql, args, page[:0])
+		if err != nil || !unknown || attempt == 1 {
+			return page, err
+		}
+	}
+}
+
+func (s *Store) readPageOnce(ctx context.Context, sql string, args []any, page []eventstore.Event) ([]eventstore.Event, bool, error) {
 	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
-		return page, err
+		return page, false, err
 	}
 	defer rows.Close()
+	var unknown bool
 	var r eventRow
-	targets := r.targets()
+	targets := append([]any{&unknown}, r.targets()...)
 	for rows.Next() {
 		r.data, r.metadata = nil, nil
 		if err := rows.Scan(targets...); err != nil {
-			return page, err
+			return page, false, err
+		}
+		if !r.present() {
+			continue
 		}
 		e, err := r.event()
 		if err != nil {
-			return page, err
+			return page, false, err
 		}
 		page = append(page, e)
 	}
-	return page, rows.Err()
+	return page, unknown, rows.Err()
 }
 
 // Subscribe implements [eventstore.LogReader] with [eventstore.Follow]. Appends notify a
@@ -214,17 +230,21 @@ func (s *Store) Head(ctx context.Context) (eventstore.Position, error) {
 	if s.closed.Load() {
 		return eventstore.Position{}, errClosed("head")
 	}
-	var p eventstore.Position
-	var pos int64
-	err := s.pool.QueryRow(ctx, s.q.head).Scan(&p.Tx, &pos)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return eventstore.Start, nil
+	for attempt := 0; ; attempt++ {
+		var unknown bool
+		var tx pgtype.Uint64
+		var pos pgtype.Int8
+		if err := s.pool.QueryRow(ctx, s.q.head).Scan(&unknown, &tx, &pos); err != nil {
+			return eventstore.Position{}, fmt.Errorf("postgres: head: %w", err)
+		}
+		if unknown && attempt == 0 {
+			continue // see readPage
+		}
+		if !pos.Valid {
+			return eventstore.Start, nil
+		}
+		return eventstore.Position{Tx: tx.Uint64, Pos: uint64(pos.Int64)}, nil
 	}
-	if err != nil {
-		return eventstore.Position{}, fmt.Errorf("postgres: head: %w", err)
-	}
-	p.Pos = uint64(pos)
-	return p, nil
 }
 
 // wake starts the listener on first use and returns the channel the next notification closes.

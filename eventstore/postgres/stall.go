@@ -47,8 +47,14 @@ func (s *Store) ReaderStall(ctx context.Context) (ReaderStall, error) {
 	var pid pgtype.Int4
 	var age pgtype.Float8
 	var state, query pgtype.Text
-	if err := s.pool.QueryRow(ctx, s.q.stall).Scan(&r.Horizon, &r.WaitingEvents, &pid, &age, &state, &query); err != nil {
-		return ReaderStall{}, fmt.Errorf("postgres: measure reader stall: %w", err)
+	for attempt := 0; ; attempt++ {
+		var unknown bool
+		if err := s.pool.QueryRow(ctx, s.q.stall).Scan(&r.Horizon, &unknown, &r.WaitingEvents, &pid, &age, &state, &query); err != nil {
+			return ReaderStall{}, fmt.Errorf("postgres: measure reader stall: %w", err)
+		}
+		if !unknown || attempt == 1 {
+			break
+		}
 	}
 	r.PID, r.State, r.Query = pid.Int32, state.String, query.String
 	if r.WaitingEvents > 0 && age.Valid {

@@ -76,8 +76,10 @@ func WithLogger(l *slog.Logger) Option {
 func WithMigrate() Option { return func(c *config) { c.migrate = true } }
 
 // WithNotifications turns LISTEN/NOTIFY wake-ups of subscriptions on (the default) or off.
-// Off, appends skip pg_notify and subscriptions find new events by polling every
-// [eventstore.ReadAllOptions.PollInterval].
+// Off, appends skip pg_notify (which serialises concurrent commits server-wide), and
+// subscriptions find events appended by other processes by polling every
+// [eventstore.ReadAllOptions.PollInterval]; appends through the same Store still wake them
+// at once.
 func WithNotifications(on bool) Option { return func(c *config) { c.notify = on } }
 
 // WithMeterProvider sets where the reader-stall gauge (see [Store.ReaderStall]) is
