@@ -7,7 +7,7 @@
 // # Writes
 //
 // SQLite has one writer at a time. Every unit runs in a write transaction obtained from a
-// [Writer]: the event store's [essqlite.Store.WriteTx] with [FromStore] (BEGIN IMMEDIATE on
+// [Writer]: the event store's [github.com/esgen/esgen/eventstore/sqlite.Store.WriteTx] with [FromStore] (BEGIN IMMEDIATE on
 // its single writer connection, so projection units and appends take turns), or, given only
 // a *sql.DB, transactions of that pool serialised by the target (then nothing else may write
 // to the file through another pool, or writes fail with SQLITE_BUSY after the busy timeout).
@@ -25,8 +25,3 @@
 // created by versioned migrations embedded in the binary ([Target.Migrate], or [WithMigrate]),
 // recorded in projection_schema_migrations.
 package sqlite
-
-import essqlite "github.com/esgen/esgen/eventstore/sqlite"
-
-// Store is the event store this package integrates with, for documentation links.
-type _ = essqlite.Store
