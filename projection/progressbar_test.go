@@ -1,0 +1,41 @@
+package projection_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esgen/esgen/projection"
+)
+
+func TestFormatProgress(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		p    projection.Progress
+		want string
+	}{
+		{projection.Progress{Projection: "s", Version: 2, Phase: "catch-up", Done: 10000, Fraction: 0.5, Rate: 8000, ETA: 1234 * time.Millisecond},
+			"s v2 [#####-----]  50%  10000 events  8000/s  ETA 1.2s"},
+		{projection.Progress{Projection: "s", Version: 2, Phase: "done", Done: 20000, Fraction: 1, Rate: 8000, Elapsed: 2500 * time.Millisecond},
+			"s v2 [##########] 100%  20000 events  8000/s  done in 2.5s"},
+		{projection.Progress{Projection: "s", Version: 3, Phase: "swap", Fraction: 1.7},
+			"s v3 [##########] 100%  0 events  0/s  (swapping)"},
+	} {
+		if got := projection.FormatProgress(tc.p, 10); got != tc.want {
+			t.Errorf("FormatProgress(%+v)\n got %q\nwant %q", tc.p, got, tc.want)
+		}
+	}
+}
+
+func TestProgressBarEndsWithNewline(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	bar := projection.ProgressBar(&b, time.Hour)
+	bar(projection.Progress{Projection: "s", Version: 1, Phase: "catch-up", Fraction: 0.1})
+	bar(projection.Progress{Projection: "s", Version: 1, Phase: "catch-up", Fraction: 0.2}) // within the interval: skipped
+	bar(projection.Progress{Projection: "s", Version: 1, Phase: "done", Fraction: 1})
+	out := b.String()
+	if strings.Count(out, "\r") != 2 || !strings.HasSuffix(out, "\n") || strings.Contains(out, " 20%") {
+		t.Fatalf("bar output %q: want two redraws (the second update throttled) and a final newline", out)
+	}
+}
