@@ -15,7 +15,7 @@
 //
 //	events.go                  event structs, named types, enums, sealed unions
 //	codec.go                   Codec, NewCodec and every published schema version
-//	encoders.go                encoders without reflection for simple records
+//	encoders.go                encoders and decoders without reflection for simple records
 //	<aggregate>_aggregate.go   Applier interface, Base, Record helpers, dispatch, Type
 //	<projection>_projection.go Handler interface, Ignore base, adapter to projection.Handler
 //

@@ -12,9 +12,10 @@ import (
 // For records whose every field has a simple type (primitives, records, enums, fixed,
 // arrays, maps, ["null", T], dates, timestamps, times of day, uuids) the generator writes
 // an appendAvro method that appends the latest schema's encoding to a byte slice,
-// producing the bytes hamba/avro's reflection-based encoder produces. Events built from
-// other types (decimals, durations, local timestamps, sealed unions) keep hamba/avro's
-// encoder.
+// producing the bytes hamba/avro's reflection-based encoder produces, and a readAvro
+// method (gen_read.go) for payloads of the latest version. Events built from other types
+// (decimals, durations, local timestamps, sealed unions) keep hamba/avro's encoder and
+// decoder.
 
 // simpleRecords returns the records that get an appendAvro method: the greatest set of
 // records whose fields are all simple, given the set itself (recursive records qualify).
