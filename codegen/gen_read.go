@@ -103,37 +103,32 @@ func (g *generator) readInto(s avro.Schema, l loc, depth int) ([]jen.Code, error
 	return nil, fmt.Errorf("no decoder for %s", s.Type())
 }
 
-// readers writes the readAvro methods of the simple records and enums into f.
-func (g *generator) readers(f *jen.File, simple map[string]bool) error {
-	for _, n := range g.sortedNamed() {
-		switch s := n.schema.(type) {
-		case *avro.EnumSchema:
-			cmf(f, "readAvro decodes a symbol of %s.", n.full)
-			f.Func().Params(jen.Id("e").Op("*").Id(n.goName)).Id("readAvro").Params(jen.Id("r").Op("*").Qual(pathAvro, "Reader")).Block(
-				jen.Switch(jen.Id("r").Dot("ReadInt").Call()).BlockFunc(func(sw *jen.Group) {
-					for i, sym := range s.Symbols() {
-						sw.Case(jen.Lit(i)).Block(jen.Op("*").Id("e").Op("=").Id(n.goName + pascal(sym)))
-					}
-					sw.Default().Block(jen.Qual(pathAvrocodec, "EnumSymbolError").Call(jen.Id("r")))
-				}),
-			)
-			f.Line()
-		case *avro.RecordSchema:
-			if !simple[n.full] {
-				continue
+// readEnum writes the readAvro method of an enum.
+func (g *generator) readEnum(f *jen.File, n *named, s *avro.EnumSchema) {
+	cmf(f, "readAvro decodes a symbol of %s.", n.full)
+	f.Func().Params(jen.Id("e").Op("*").Id(n.goName)).Id("readAvro").Params(jen.Id("r").Op("*").Qual(pathAvro, "Reader")).Block(
+		jen.Switch(jen.Id("r").Dot("ReadInt").Call()).BlockFunc(func(sw *jen.Group) {
+			for i, sym := range s.Symbols() {
+				sw.Case(jen.Lit(i)).Block(jen.Op("*").Id("e").Op("=").Id(n.goName + pascal(sym)))
 			}
-			var body []jen.Code
-			for _, fl := range n.fields {
-				code, err := g.readInto(fl.avro.Type(), loc{expr: jen.Id("x").Dot(fl.goName)}, 0)
-				if err != nil {
-					return fmt.Errorf("field %s of %s: %w", fl.avro.Name(), n.full, err)
-				}
-				body = append(body, code...)
-			}
-			cmf(f, "readAvro decodes x with the schema of %s.", n.full)
-			f.Func().Params(jen.Id("x").Op("*").Id(n.goName)).Id("readAvro").Params(jen.Id("d").Op("*").Qual(pathAvrocodec, "Decoder")).Block(body...)
-			f.Line()
+			sw.Default().Block(jen.Qual(pathAvrocodec, "EnumSymbolError").Call(jen.Id("r")))
+		}),
+	)
+	f.Line()
+}
+
+// readRecord writes the readAvro method of a simple record.
+func (g *generator) readRecord(f *jen.File, n *named) error {
+	var body []jen.Code
+	for _, fl := range n.fields {
+		code, err := g.readInto(fl.avro.Type(), loc{expr: jen.Id("x").Dot(fl.goName)}, 0)
+		if err != nil {
+			return fmt.Errorf("field %s of %s: %w", fl.avro.Name(), n.full, err)
 		}
+		body = append(body, code...)
 	}
+	cmf(f, "readAvro decodes x with the schema of %s.", n.full)
+	f.Func().Params(jen.Id("x").Op("*").Id(n.goName)).Id("readAvro").Params(jen.Id("d").Op("*").Qual(pathAvrocodec, "Decoder")).Block(body...)
+	f.Line()
 	return nil
 }

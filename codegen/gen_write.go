@@ -112,9 +112,6 @@ func (g *generator) writersFile(simple map[string]bool) (*jen.File, error) {
 	if empty {
 		return nil, nil // nothing to encode by hand: no file
 	}
-	if err := g.readers(f, simple); err != nil {
-		return nil, err
-	}
 	for _, n := range g.sortedNamed() {
 		switch s := n.schema.(type) {
 		case *avro.EnumSchema:
@@ -128,6 +125,7 @@ func (g *generator) writersFile(simple map[string]bool) (*jen.File, error) {
 				jen.Return(jen.Lit(-1)),
 			)
 			f.Line()
+			g.readEnum(f, n, s)
 		case *avro.RecordSchema:
 			if !simple[n.full] {
 				continue
@@ -146,6 +144,9 @@ func (g *generator) writersFile(simple map[string]bool) (*jen.File, error) {
 			f.Func().Params(jen.Id("x").Op("*").Id(n.goName)).Id("appendAvro").Params(jen.Id("b").Index().Byte()).
 				Params(jen.Index().Byte(), jen.Error()).Block(body...)
 			f.Line()
+			if err := g.readRecord(f, n); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return f, nil

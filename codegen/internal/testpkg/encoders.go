@@ -9,238 +9,15 @@ import (
 	"time"
 )
 
-// readAvro decodes x with the schema of test.AccountOpened.
-func (x *AccountOpened) readAvro(d *avrocodec.Decoder) {
-	x.Owner = d.R.ReadString()
-}
-
-// readAvro decodes x with the schema of test.Address.
-func (x *Address) readAvro(d *avrocodec.Decoder) {
-	x.Street = d.R.ReadString()
-	x.City = d.R.ReadString()
-	x.Zip = d.R.ReadString()
-	x.Country = d.R.ReadString()
-}
-
-// readAvro decodes x with the schema of test.BenchEvent.
-func (x *BenchEvent) readAvro(d *avrocodec.Decoder) {
-	x.OrderID = d.R.ReadString()
-	x.CustomerID = d.R.ReadString()
-	x.SKU = d.R.ReadString()
-	x.Quantity = d.R.ReadInt()
-	x.UnitPrice = d.R.ReadLong()
-	x.Currency = d.R.ReadString()
-	x.Express = d.R.ReadBool()
-	x.CreatedAt = d.R.ReadLong()
-	x.Note = d.R.ReadString()
-	x.Address.readAvro(d)
-	x.Channel = d.R.ReadString()
-}
-
-// readAvro decodes a symbol of test.Color.
-func (e *Color) readAvro(r *avro.Reader) {
-	switch r.ReadInt() {
-	case 0:
-		*e = ColorRed
-	case 1:
-		*e = ColorGreen
-	case 2:
-		*e = ColorBlue
-	default:
-		avrocodec.EnumSymbolError(r)
-	}
-}
-
-// readAvro decodes x with the schema of test.Crate.
-func (x *Crate) readAvro(d *avrocodec.Decoder) {
-	x.Label = d.R.ReadString()
-	x.Inside = avrocodec.ReadArray(d, func(d *avrocodec.Decoder, v0 *Crate) {
-		v0.readAvro(d)
-	})
-	switch avrocodec.ReadUnionIndex(d.R, 2) {
-	case 1:
-		x.Lid = new(Crate)
-		x.Lid.readAvro(d)
-	case 0:
-		x.Lid = nil
-	}
-}
-
-// readAvro decodes x with the schema of test.Deposited.
-func (x *Deposited) readAvro(d *avrocodec.Decoder) {
-	x.Amount.readAvro(d)
-}
-
-// readAvro decodes x with the schema of test.Dispatched.
-func (x *Dispatched) readAvro(d *avrocodec.Decoder) {
-	x.Flag = d.R.ReadBool()
-	x.Ratio = d.R.ReadFloat()
-	x.Precise = d.R.ReadDouble()
-	x.Blob = d.R.ReadBytes()
-	x.Day = avrocodec.ReadDate(d.R)
-	x.AtMs = avrocodec.ReadTimestampMillis(d.R)
-	x.AtUs = avrocodec.ReadTimestampMicros(d.R)
-	x.TodMs = avrocodec.ReadTimeMillis(d.R)
-	x.TodUs = avrocodec.ReadTimeMicros(d.R)
-	avrocodec.TextError(d.R, x.ID.UnmarshalText(d.R.ReadBytes()))
-	switch avrocodec.ReadUnionIndex(d.R, 2) {
-	case 1:
-		x.MaybeID = new(uuid.UUID)
-		avrocodec.TextError(d.R, x.MaybeID.UnmarshalText(d.R.ReadBytes()))
-	case 0:
-		x.MaybeID = nil
-	}
-	switch avrocodec.ReadUnionIndex(d.R, 2) {
-	case 0:
-		x.MaybeAt = new(time.Time)
-		*x.MaybeAt = avrocodec.ReadTimestampMillis(d.R)
-	case 1:
-		x.MaybeAt = nil
-	}
-	x.Crate.readAvro(d)
-	x.ByName = avrocodec.ReadMap(d, func(d *avrocodec.Decoder, v0 *Crate) {
-		v0.readAvro(d)
-	})
-	x.Sparse = avrocodec.ReadMap(d, func(d *avrocodec.Decoder, v0 **int64) {
-		switch avrocodec.ReadUnionIndex(d.R, 2) {
-		case 1:
-			*v0 = new(int64)
-			*(*v0) = d.R.ReadLong()
-		case 0:
-			*v0 = nil
-		}
-	})
-	x.Grid = avrocodec.ReadArray(d, func(d *avrocodec.Decoder, v0 *[]int32) {
-		*v0 = avrocodec.ReadArray(d, func(d *avrocodec.Decoder, v1 *int32) {
-			*v1 = d.R.ReadInt()
-		})
-	})
-	d.R.Read(x.Seal[:])
-	switch avrocodec.ReadUnionIndex(d.R, 2) {
-	case 1:
-		x.MaybeSeal = new(Seal)
-		d.R.Read(x.MaybeSeal[:])
-	case 0:
-		x.MaybeSeal = nil
-	}
-	x.Size.readAvro(d.R)
-	switch avrocodec.ReadUnionIndex(d.R, 2) {
-	case 1:
-		x.MaybeSize = new(Size)
-		x.MaybeSize.readAvro(d.R)
-	case 0:
-		x.MaybeSize = nil
-	}
-	x.OtherSize.readAvro(d.R)
-	x.Many = avrocodec.ReadArray(d, func(d *avrocodec.Decoder, v0 *int64) {
-		*v0 = d.R.ReadLong()
-	})
-}
-
-// readAvro decodes x with the schema of test.Evolving.
-func (x *Evolving) readAvro(d *avrocodec.Decoder) {
-	x.ID = d.R.ReadString()
-	x.Amount = d.R.ReadLong()
-	x.Currency = d.R.ReadString()
-	x.Status.readAvro(d.R)
-	x.Tags = avrocodec.ReadArray(d, func(d *avrocodec.Decoder, v0 *string) {
-		*v0 = d.R.ReadString()
-	})
-	switch avrocodec.ReadUnionIndex(d.R, 2) {
-	case 1:
-		x.Note = new(string)
-		*x.Note = d.R.ReadString()
-	case 0:
-		x.Note = nil
-	}
-	x.Origin.readAvro(d)
-}
-
-// readAvro decodes x with the schema of test.Item.
-func (x *Item) readAvro(d *avrocodec.Decoder) {
-	x.SKU = d.R.ReadString()
-	switch avrocodec.ReadUnionIndex(d.R, 2) {
-	case 1:
-		x.Qty = new(int32)
-		*x.Qty = d.R.ReadInt()
-	case 0:
-		x.Qty = nil
-	}
-}
-
-// readAvro decodes x with the schema of test.types.Money.
-func (x *Money) readAvro(d *avrocodec.Decoder) {
-	d.R.Read(x.Currency[:])
-	x.Units = d.R.ReadLong()
-}
-
-// readAvro decodes x with the schema of test.Node.
-func (x *Node) readAvro(d *avrocodec.Decoder) {
-	x.Label = d.R.ReadString()
-	x.Children = avrocodec.ReadArray(d, func(d *avrocodec.Decoder, v0 *Node) {
-		v0.readAvro(d)
-	})
-	switch avrocodec.ReadUnionIndex(d.R, 2) {
-	case 1:
-		x.Next = new(Node)
-		x.Next.readAvro(d)
-	case 0:
-		x.Next = nil
-	}
-}
-
-// readAvro decodes x with the schema of test.Origin.
-func (x *Origin) readAvro(d *avrocodec.Decoder) {
-	x.System = d.R.ReadString()
-	x.Version = d.R.ReadInt()
-}
-
-// readAvro decodes a symbol of test.Size.
-func (e *Size) readAvro(r *avro.Reader) {
-	switch r.ReadInt() {
-	case 0:
-		*e = SizeS
-	case 1:
-		*e = SizeM
-	case 2:
-		*e = SizeL
-	default:
-		avrocodec.EnumSymbolError(r)
-	}
-}
-
-// readAvro decodes a symbol of test.Status.
-func (e *Status) readAvro(r *avro.Reader) {
-	switch r.ReadInt() {
-	case 0:
-		*e = StatusOpen
-	case 1:
-		*e = StatusClosed
-	case 2:
-		*e = StatusUnknown
-	default:
-		avrocodec.EnumSymbolError(r)
-	}
-}
-
-// readAvro decodes a symbol of test.Tier.
-func (e *Tier) readAvro(r *avro.Reader) {
-	switch r.ReadInt() {
-	case 0:
-		*e = TierBronze
-	case 1:
-		*e = TierSilver
-	case 2:
-		*e = TierGold
-	default:
-		avrocodec.EnumSymbolError(r)
-	}
-}
-
 // appendAvro appends the encoding of x with the schema of test.AccountOpened to b.
 func (x *AccountOpened) appendAvro(b []byte) ([]byte, error) {
 	b = avrocodec.AppendString(b, x.Owner)
 	return b, nil
+}
+
+// readAvro decodes x with the schema of test.AccountOpened.
+func (x *AccountOpened) readAvro(d *avrocodec.Decoder) {
+	x.Owner = d.R.ReadString()
 }
 
 // appendAvro appends the encoding of x with the schema of test.Address to b.
@@ -250,6 +27,14 @@ func (x *Address) appendAvro(b []byte) ([]byte, error) {
 	b = avrocodec.AppendString(b, x.Zip)
 	b = avrocodec.AppendString(b, x.Country)
 	return b, nil
+}
+
+// readAvro decodes x with the schema of test.Address.
+func (x *Address) readAvro(d *avrocodec.Decoder) {
+	x.Street = d.R.ReadString()
+	x.City = d.R.ReadString()
+	x.Zip = d.R.ReadString()
+	x.Country = d.R.ReadString()
 }
 
 // appendAvro appends the encoding of x with the schema of test.BenchEvent to b.
@@ -271,6 +56,21 @@ func (x *BenchEvent) appendAvro(b []byte) ([]byte, error) {
 	return b, nil
 }
 
+// readAvro decodes x with the schema of test.BenchEvent.
+func (x *BenchEvent) readAvro(d *avrocodec.Decoder) {
+	x.OrderID = d.R.ReadString()
+	x.CustomerID = d.R.ReadString()
+	x.SKU = d.R.ReadString()
+	x.Quantity = d.R.ReadInt()
+	x.UnitPrice = d.R.ReadLong()
+	x.Currency = d.R.ReadString()
+	x.Express = d.R.ReadBool()
+	x.CreatedAt = d.R.ReadLong()
+	x.Note = d.R.ReadString()
+	x.Address.readAvro(d)
+	x.Channel = d.R.ReadString()
+}
+
 // avroIndex returns the position of e among the symbols of test.Color, or -1.
 func (e Color) avroIndex() int32 {
 	switch e {
@@ -282,6 +82,20 @@ func (e Color) avroIndex() int32 {
 		return 2
 	}
 	return -1
+}
+
+// readAvro decodes a symbol of test.Color.
+func (e *Color) readAvro(r *avro.Reader) {
+	switch r.ReadInt() {
+	case 0:
+		*e = ColorRed
+	case 1:
+		*e = ColorGreen
+	case 2:
+		*e = ColorBlue
+	default:
+		avrocodec.EnumSymbolError(r)
+	}
 }
 
 // appendAvro appends the encoding of x with the schema of test.Crate to b.
@@ -308,6 +122,21 @@ func (x *Crate) appendAvro(b []byte) ([]byte, error) {
 	return b, nil
 }
 
+// readAvro decodes x with the schema of test.Crate.
+func (x *Crate) readAvro(d *avrocodec.Decoder) {
+	x.Label = d.R.ReadString()
+	x.Inside = avrocodec.ReadArray(d, func(d *avrocodec.Decoder, v0 *Crate) {
+		v0.readAvro(d)
+	})
+	switch avrocodec.ReadUnionIndex(d.R, 2) {
+	case 1:
+		x.Lid = new(Crate)
+		x.Lid.readAvro(d)
+	case 0:
+		x.Lid = nil
+	}
+}
+
 // appendAvro appends the encoding of x with the schema of test.Deposited to b.
 func (x *Deposited) appendAvro(b []byte) ([]byte, error) {
 	var err error
@@ -315,6 +144,11 @@ func (x *Deposited) appendAvro(b []byte) ([]byte, error) {
 		return b, err
 	}
 	return b, nil
+}
+
+// readAvro decodes x with the schema of test.Deposited.
+func (x *Deposited) readAvro(d *avrocodec.Decoder) {
+	x.Amount.readAvro(d)
 }
 
 // appendAvro appends the encoding of x with the schema of test.Dispatched to b.
@@ -413,6 +247,72 @@ func (x *Dispatched) appendAvro(b []byte) ([]byte, error) {
 	return b, nil
 }
 
+// readAvro decodes x with the schema of test.Dispatched.
+func (x *Dispatched) readAvro(d *avrocodec.Decoder) {
+	x.Flag = d.R.ReadBool()
+	x.Ratio = d.R.ReadFloat()
+	x.Precise = d.R.ReadDouble()
+	x.Blob = d.R.ReadBytes()
+	x.Day = avrocodec.ReadDate(d.R)
+	x.AtMs = avrocodec.ReadTimestampMillis(d.R)
+	x.AtUs = avrocodec.ReadTimestampMicros(d.R)
+	x.TodMs = avrocodec.ReadTimeMillis(d.R)
+	x.TodUs = avrocodec.ReadTimeMicros(d.R)
+	avrocodec.TextError(d.R, x.ID.UnmarshalText(d.R.ReadBytes()))
+	switch avrocodec.ReadUnionIndex(d.R, 2) {
+	case 1:
+		x.MaybeID = new(uuid.UUID)
+		avrocodec.TextError(d.R, x.MaybeID.UnmarshalText(d.R.ReadBytes()))
+	case 0:
+		x.MaybeID = nil
+	}
+	switch avrocodec.ReadUnionIndex(d.R, 2) {
+	case 0:
+		x.MaybeAt = new(time.Time)
+		*x.MaybeAt = avrocodec.ReadTimestampMillis(d.R)
+	case 1:
+		x.MaybeAt = nil
+	}
+	x.Crate.readAvro(d)
+	x.ByName = avrocodec.ReadMap(d, func(d *avrocodec.Decoder, v0 *Crate) {
+		v0.readAvro(d)
+	})
+	x.Sparse = avrocodec.ReadMap(d, func(d *avrocodec.Decoder, v0 **int64) {
+		switch avrocodec.ReadUnionIndex(d.R, 2) {
+		case 1:
+			*v0 = new(int64)
+			*(*v0) = d.R.ReadLong()
+		case 0:
+			*v0 = nil
+		}
+	})
+	x.Grid = avrocodec.ReadArray(d, func(d *avrocodec.Decoder, v0 *[]int32) {
+		*v0 = avrocodec.ReadArray(d, func(d *avrocodec.Decoder, v1 *int32) {
+			*v1 = d.R.ReadInt()
+		})
+	})
+	d.R.Read(x.Seal[:])
+	switch avrocodec.ReadUnionIndex(d.R, 2) {
+	case 1:
+		x.MaybeSeal = new(Seal)
+		d.R.Read(x.MaybeSeal[:])
+	case 0:
+		x.MaybeSeal = nil
+	}
+	x.Size.readAvro(d.R)
+	switch avrocodec.ReadUnionIndex(d.R, 2) {
+	case 1:
+		x.MaybeSize = new(Size)
+		x.MaybeSize.readAvro(d.R)
+	case 0:
+		x.MaybeSize = nil
+	}
+	x.OtherSize.readAvro(d.R)
+	x.Many = avrocodec.ReadArray(d, func(d *avrocodec.Decoder, v0 *int64) {
+		*v0 = d.R.ReadLong()
+	})
+}
+
 // appendAvro appends the encoding of x with the schema of test.Evolving to b.
 func (x *Evolving) appendAvro(b []byte) ([]byte, error) {
 	var err error
@@ -442,6 +342,25 @@ func (x *Evolving) appendAvro(b []byte) ([]byte, error) {
 	return b, nil
 }
 
+// readAvro decodes x with the schema of test.Evolving.
+func (x *Evolving) readAvro(d *avrocodec.Decoder) {
+	x.ID = d.R.ReadString()
+	x.Amount = d.R.ReadLong()
+	x.Currency = d.R.ReadString()
+	x.Status.readAvro(d.R)
+	x.Tags = avrocodec.ReadArray(d, func(d *avrocodec.Decoder, v0 *string) {
+		*v0 = d.R.ReadString()
+	})
+	switch avrocodec.ReadUnionIndex(d.R, 2) {
+	case 1:
+		x.Note = new(string)
+		*x.Note = d.R.ReadString()
+	case 0:
+		x.Note = nil
+	}
+	x.Origin.readAvro(d)
+}
+
 // appendAvro appends the encoding of x with the schema of test.Item to b.
 func (x *Item) appendAvro(b []byte) ([]byte, error) {
 	b = avrocodec.AppendString(b, x.SKU)
@@ -454,11 +373,29 @@ func (x *Item) appendAvro(b []byte) ([]byte, error) {
 	return b, nil
 }
 
+// readAvro decodes x with the schema of test.Item.
+func (x *Item) readAvro(d *avrocodec.Decoder) {
+	x.SKU = d.R.ReadString()
+	switch avrocodec.ReadUnionIndex(d.R, 2) {
+	case 1:
+		x.Qty = new(int32)
+		*x.Qty = d.R.ReadInt()
+	case 0:
+		x.Qty = nil
+	}
+}
+
 // appendAvro appends the encoding of x with the schema of test.types.Money to b.
 func (x *Money) appendAvro(b []byte) ([]byte, error) {
 	b = append(b, x.Currency[:]...)
 	b = avrocodec.AppendLong(b, x.Units)
 	return b, nil
+}
+
+// readAvro decodes x with the schema of test.types.Money.
+func (x *Money) readAvro(d *avrocodec.Decoder) {
+	d.R.Read(x.Currency[:])
+	x.Units = d.R.ReadLong()
 }
 
 // appendAvro appends the encoding of x with the schema of test.Node to b.
@@ -485,11 +422,32 @@ func (x *Node) appendAvro(b []byte) ([]byte, error) {
 	return b, nil
 }
 
+// readAvro decodes x with the schema of test.Node.
+func (x *Node) readAvro(d *avrocodec.Decoder) {
+	x.Label = d.R.ReadString()
+	x.Children = avrocodec.ReadArray(d, func(d *avrocodec.Decoder, v0 *Node) {
+		v0.readAvro(d)
+	})
+	switch avrocodec.ReadUnionIndex(d.R, 2) {
+	case 1:
+		x.Next = new(Node)
+		x.Next.readAvro(d)
+	case 0:
+		x.Next = nil
+	}
+}
+
 // appendAvro appends the encoding of x with the schema of test.Origin to b.
 func (x *Origin) appendAvro(b []byte) ([]byte, error) {
 	b = avrocodec.AppendString(b, x.System)
 	b = avrocodec.AppendInt(b, x.Version)
 	return b, nil
+}
+
+// readAvro decodes x with the schema of test.Origin.
+func (x *Origin) readAvro(d *avrocodec.Decoder) {
+	x.System = d.R.ReadString()
+	x.Version = d.R.ReadInt()
 }
 
 // avroIndex returns the position of e among the symbols of test.Size, or -1.
@@ -505,6 +463,20 @@ func (e Size) avroIndex() int32 {
 	return -1
 }
 
+// readAvro decodes a symbol of test.Size.
+func (e *Size) readAvro(r *avro.Reader) {
+	switch r.ReadInt() {
+	case 0:
+		*e = SizeS
+	case 1:
+		*e = SizeM
+	case 2:
+		*e = SizeL
+	default:
+		avrocodec.EnumSymbolError(r)
+	}
+}
+
 // avroIndex returns the position of e among the symbols of test.Status, or -1.
 func (e Status) avroIndex() int32 {
 	switch e {
@@ -518,6 +490,20 @@ func (e Status) avroIndex() int32 {
 	return -1
 }
 
+// readAvro decodes a symbol of test.Status.
+func (e *Status) readAvro(r *avro.Reader) {
+	switch r.ReadInt() {
+	case 0:
+		*e = StatusOpen
+	case 1:
+		*e = StatusClosed
+	case 2:
+		*e = StatusUnknown
+	default:
+		avrocodec.EnumSymbolError(r)
+	}
+}
+
 // avroIndex returns the position of e among the symbols of test.Tier, or -1.
 func (e Tier) avroIndex() int32 {
 	switch e {
@@ -529,4 +515,18 @@ func (e Tier) avroIndex() int32 {
 		return 2
 	}
 	return -1
+}
+
+// readAvro decodes a symbol of test.Tier.
+func (e *Tier) readAvro(r *avro.Reader) {
+	switch r.ReadInt() {
+	case 0:
+		*e = TierBronze
+	case 1:
+		*e = TierSilver
+	case 2:
+		*e = TierGold
+	default:
+		avrocodec.EnumSymbolError(r)
+	}
 }

@@ -7,46 +7,17 @@ import (
 	avro "github.com/hamba/avro/v2"
 )
 
-// readAvro decodes x with the schema of golden.types.Address.
-func (x *Address) readAvro(d *avrocodec.Decoder) {
-	x.Street = d.R.ReadString()
-	d.R.Read(x.CountryCode[:])
-}
-
-// readAvro decodes x with the schema of golden.Parcel.
-func (x *Parcel) readAvro(d *avrocodec.Decoder) {
-	x.WeightGrams = d.R.ReadInt()
-	x.Inner = avrocodec.ReadArray(d, func(d *avrocodec.Decoder, v0 *Parcel) {
-		v0.readAvro(d)
-	})
-	switch avrocodec.ReadUnionIndex(d.R, 2) {
-	case 1:
-		x.Lid = new(Parcel)
-		x.Lid.readAvro(d)
-	case 0:
-		x.Lid = nil
-	}
-}
-
-// readAvro decodes a symbol of golden.Priority.
-func (e *Priority) readAvro(r *avro.Reader) {
-	switch r.ReadInt() {
-	case 0:
-		*e = PriorityLow
-	case 1:
-		*e = PriorityNormal
-	case 2:
-		*e = PriorityHighPriority
-	default:
-		avrocodec.EnumSymbolError(r)
-	}
-}
-
 // appendAvro appends the encoding of x with the schema of golden.types.Address to b.
 func (x *Address) appendAvro(b []byte) ([]byte, error) {
 	b = avrocodec.AppendString(b, x.Street)
 	b = append(b, x.CountryCode[:]...)
 	return b, nil
+}
+
+// readAvro decodes x with the schema of golden.types.Address.
+func (x *Address) readAvro(d *avrocodec.Decoder) {
+	x.Street = d.R.ReadString()
+	d.R.Read(x.CountryCode[:])
 }
 
 // appendAvro appends the encoding of x with the schema of golden.Parcel to b.
@@ -73,6 +44,21 @@ func (x *Parcel) appendAvro(b []byte) ([]byte, error) {
 	return b, nil
 }
 
+// readAvro decodes x with the schema of golden.Parcel.
+func (x *Parcel) readAvro(d *avrocodec.Decoder) {
+	x.WeightGrams = d.R.ReadInt()
+	x.Inner = avrocodec.ReadArray(d, func(d *avrocodec.Decoder, v0 *Parcel) {
+		v0.readAvro(d)
+	})
+	switch avrocodec.ReadUnionIndex(d.R, 2) {
+	case 1:
+		x.Lid = new(Parcel)
+		x.Lid.readAvro(d)
+	case 0:
+		x.Lid = nil
+	}
+}
+
 // avroIndex returns the position of e among the symbols of golden.Priority, or -1.
 func (e Priority) avroIndex() int32 {
 	switch e {
@@ -84,4 +70,18 @@ func (e Priority) avroIndex() int32 {
 		return 2
 	}
 	return -1
+}
+
+// readAvro decodes a symbol of golden.Priority.
+func (e *Priority) readAvro(r *avro.Reader) {
+	switch r.ReadInt() {
+	case 0:
+		*e = PriorityLow
+	case 1:
+		*e = PriorityNormal
+	case 2:
+		*e = PriorityHighPriority
+	default:
+		avrocodec.EnumSymbolError(r)
+	}
 }

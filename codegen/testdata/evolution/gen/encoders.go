@@ -4,20 +4,6 @@ package catalog
 
 import "github.com/esgen/esgen/codegen/avrocodec"
 
-// readAvro decodes x with the schema of catalog.PriceChanged.
-func (x *PriceChanged) readAvro(d *avrocodec.Decoder) {
-	x.SKU = d.R.ReadString()
-	x.Cents = d.R.ReadLong()
-	x.Currency = d.R.ReadString()
-	switch avrocodec.ReadUnionIndex(d.R, 2) {
-	case 1:
-		x.Reason = new(string)
-		*x.Reason = d.R.ReadString()
-	case 0:
-		x.Reason = nil
-	}
-}
-
 // appendAvro appends the encoding of x with the schema of catalog.PriceChanged to b.
 func (x *PriceChanged) appendAvro(b []byte) ([]byte, error) {
 	b = avrocodec.AppendString(b, x.SKU)
@@ -30,4 +16,18 @@ func (x *PriceChanged) appendAvro(b []byte) ([]byte, error) {
 		b = avrocodec.AppendString(b, *x.Reason)
 	}
 	return b, nil
+}
+
+// readAvro decodes x with the schema of catalog.PriceChanged.
+func (x *PriceChanged) readAvro(d *avrocodec.Decoder) {
+	x.SKU = d.R.ReadString()
+	x.Cents = d.R.ReadLong()
+	x.Currency = d.R.ReadString()
+	switch avrocodec.ReadUnionIndex(d.R, 2) {
+	case 1:
+		x.Reason = new(string)
+		*x.Reason = d.R.ReadString()
+	case 0:
+		x.Reason = nil
+	}
 }

@@ -4,24 +4,24 @@ package gen
 
 import "github.com/esgen/esgen/codegen/avrocodec"
 
-// readAvro decodes x with the schema of naming.store.Location.
-func (x *NamingStoreLocation) readAvro(d *avrocodec.Decoder) {
-	x.URL = d.R.ReadString()
-}
-
-// readAvro decodes x with the schema of naming.warehouse.Location.
-func (x *NamingWarehouseLocation) readAvro(d *avrocodec.Decoder) {
-	x.ID = d.R.ReadString()
-}
-
 // appendAvro appends the encoding of x with the schema of naming.store.Location to b.
 func (x *NamingStoreLocation) appendAvro(b []byte) ([]byte, error) {
 	b = avrocodec.AppendString(b, x.URL)
 	return b, nil
 }
 
+// readAvro decodes x with the schema of naming.store.Location.
+func (x *NamingStoreLocation) readAvro(d *avrocodec.Decoder) {
+	x.URL = d.R.ReadString()
+}
+
 // appendAvro appends the encoding of x with the schema of naming.warehouse.Location to b.
 func (x *NamingWarehouseLocation) appendAvro(b []byte) ([]byte, error) {
 	b = avrocodec.AppendString(b, x.ID)
 	return b, nil
+}
+
+// readAvro decodes x with the schema of naming.warehouse.Location.
+func (x *NamingWarehouseLocation) readAvro(d *avrocodec.Decoder) {
+	x.ID = d.R.ReadString()
 }

@@ -4,24 +4,6 @@ package prims
 
 import "github.com/esgen/esgen/codegen/avrocodec"
 
-// readAvro decodes x with the schema of golden.Primitives.
-func (x *Primitives) readAvro(d *avrocodec.Decoder) {
-	switch avrocodec.ReadUnionIndex(d.R, 2) {
-	case 1:
-		x.Nothing = new(bool)
-		*x.Nothing = d.R.ReadBool()
-	case 0:
-		x.Nothing = nil
-	}
-	x.Flag = d.R.ReadBool()
-	x.Small = d.R.ReadInt()
-	x.Big = d.R.ReadLong()
-	x.Ratio = d.R.ReadFloat()
-	x.Precise = d.R.ReadDouble()
-	x.Blob = d.R.ReadBytes()
-	x.Text = d.R.ReadString()
-}
-
 // appendAvro appends the encoding of x with the schema of golden.Primitives to b.
 func (x *Primitives) appendAvro(b []byte) ([]byte, error) {
 	if x.Nothing == nil {
@@ -38,4 +20,22 @@ func (x *Primitives) appendAvro(b []byte) ([]byte, error) {
 	b = avrocodec.AppendBytes(b, x.Blob)
 	b = avrocodec.AppendString(b, x.Text)
 	return b, nil
+}
+
+// readAvro decodes x with the schema of golden.Primitives.
+func (x *Primitives) readAvro(d *avrocodec.Decoder) {
+	switch avrocodec.ReadUnionIndex(d.R, 2) {
+	case 1:
+		x.Nothing = new(bool)
+		*x.Nothing = d.R.ReadBool()
+	case 0:
+		x.Nothing = nil
+	}
+	x.Flag = d.R.ReadBool()
+	x.Small = d.R.ReadInt()
+	x.Big = d.R.ReadLong()
+	x.Ratio = d.R.ReadFloat()
+	x.Precise = d.R.ReadDouble()
+	x.Blob = d.R.ReadBytes()
+	x.Text = d.R.ReadString()
 }

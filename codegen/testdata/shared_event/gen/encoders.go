@@ -4,25 +4,15 @@ package bank
 
 import "github.com/esgen/esgen/codegen/avrocodec"
 
-// readAvro decodes x with the schema of bank.AccountOpened.
-func (x *AccountOpened) readAvro(d *avrocodec.Decoder) {
-	x.Owner = d.R.ReadString()
-}
-
-// readAvro decodes x with the schema of bank.AuditNoted.
-func (x *AuditNoted) readAvro(d *avrocodec.Decoder) {
-	x.Note = d.R.ReadString()
-}
-
-// readAvro decodes x with the schema of bank.MoneyDeposited.
-func (x *MoneyDeposited) readAvro(d *avrocodec.Decoder) {
-	x.Cents = d.R.ReadLong()
-}
-
 // appendAvro appends the encoding of x with the schema of bank.AccountOpened to b.
 func (x *AccountOpened) appendAvro(b []byte) ([]byte, error) {
 	b = avrocodec.AppendString(b, x.Owner)
 	return b, nil
+}
+
+// readAvro decodes x with the schema of bank.AccountOpened.
+func (x *AccountOpened) readAvro(d *avrocodec.Decoder) {
+	x.Owner = d.R.ReadString()
 }
 
 // appendAvro appends the encoding of x with the schema of bank.AuditNoted to b.
@@ -31,8 +21,18 @@ func (x *AuditNoted) appendAvro(b []byte) ([]byte, error) {
 	return b, nil
 }
 
+// readAvro decodes x with the schema of bank.AuditNoted.
+func (x *AuditNoted) readAvro(d *avrocodec.Decoder) {
+	x.Note = d.R.ReadString()
+}
+
 // appendAvro appends the encoding of x with the schema of bank.MoneyDeposited to b.
 func (x *MoneyDeposited) appendAvro(b []byte) ([]byte, error) {
 	b = avrocodec.AppendLong(b, x.Cents)
 	return b, nil
+}
+
+// readAvro decodes x with the schema of bank.MoneyDeposited.
+func (x *MoneyDeposited) readAvro(d *avrocodec.Decoder) {
+	x.Cents = d.R.ReadLong()
 }
