@@ -9,7 +9,9 @@
 // atomically; global positions are Position{Tx: 0, Pos: n} with n = 1, 2, 3, ... without
 // gaps, in commit order. Reads copy at most one page of events at a time under a read lock,
 // so a long read never blocks writers for long and holds bounded extra memory; Subscribe is
-// woken by every commit.
+// woken by every commit. A hook set with [eventstore.WithBeforeCommit] runs just before the
+// append takes the lock that makes it visible, so a held append never blocks other writers.
+// [WithClock] sets the clock RecordedAt comes from.
 //
 // # Caveats
 //
