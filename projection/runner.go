@@ -395,6 +395,9 @@ func (s *session[Tx]) apply(ctx context.Context, from eventstore.Position, event
 			_ = unit.Rollback(context.WithoutCancel(ctx))
 			span.SetStatus(codes.Error, herr.Error())
 			span.End()
+			if cerr := context.Cause(ctx); cerr != nil {
+				return from, cerr // stopped or lost the lease: not the event's fault
+			}
 			if err := s.handlerFailed(ctx, &events[applied], herr, applied == 0); err != nil {
 				return from, err
 			}
