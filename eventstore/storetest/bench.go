@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/esgen/esgen/eventstore"
 )
@@ -51,8 +52,10 @@ func benchBatch(n, offset int) []eventstore.EventData {
 //	ConcurrentAppend/streams=1/goroutines=8, ConcurrentAppend/streams=1000/goroutines=8
 //	ReadStream/events=10000
 //	ReadAll/events=100000 (10000 under -short)
+//	Subscribe/append-to-delivery
 //
-// Each reports events/s; ReadAll also reports the peak heap while reading.
+// Each reports events/s (Subscribe reports the latency as ns/op); ReadAll also reports the
+// peak heap while reading.
 func Bench(b *testing.B, newStore Factory) {
 	for _, n := range []int{1, 10, 100} {
 		b.Run(fmt.Sprintf("Append/events=%d", n), func(b *testing.B) { BenchAppend(b, newStore, n) })
@@ -68,6 +71,61 @@ func Bench(b *testing.B, newStore Factory) {
 		logSize = 10_000
 	}
 	b.Run(fmt.Sprintf("ReadAll/events=%d", logSize), func(b *testing.B) { BenchReadAll(b, newStore, logSize) })
+	b.Run("Subscribe/append-to-delivery", func(b *testing.B) { BenchSubscribe(b, newStore) })
+}
+
+// BenchSubscribe measures how long a live subscriber takes to receive an event: each
+// iteration appends one event and waits until the subscription delivers it, so ns/op is
+// the append plus the delivery latency (a store that only polls shows its poll interval).
+// The store is created once; the measured loop runs in a sub-benchmark named "live".
+func BenchSubscribe(b *testing.B, newStore Factory) {
+	ctx, cancel := context.WithCancel(b.Context())
+	defer cancel()
+	st := newStore(b)
+	delivered := make(chan eventstore.Event)
+	failed := make(chan error, 1)
+	go func() {
+		for e, err := range st.Subscribe(ctx, eventstore.ReadAllOptions{StreamPrefix: "bench-sub"}) {
+			if err != nil {
+				if ctx.Err() == nil {
+					failed <- err
+				}
+				return
+			}
+			select {
+			case delivered <- e:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	b.Run("live", func(b *testing.B) {
+		b.ReportAllocs()
+		stuck := time.NewTimer(time.Minute) // a subscription that stops delivering
+		defer stuck.Stop()
+		i := 0
+		for b.Loop() {
+			res, err := st.Append(ctx, "bench-sub", eventstore.Any, BenchEvent(i))
+			if err != nil {
+				b.Fatal(err)
+			}
+			i++
+			stuck.Reset(time.Minute)
+			for {
+				select {
+				case e := <-delivered:
+					if e.ID != res.EventIDs[0] {
+						continue
+					}
+				case err := <-failed:
+					b.Fatalf("subscription: %v", err)
+				case <-stuck.C:
+					b.Fatalf("append %d was not delivered within a minute", i)
+				}
+				break
+			}
+		}
+	})
 }
 
 // seed appends total events spread over streams (named prefix-0, prefix-1, ...) in batches
