@@ -50,9 +50,9 @@
 //
 // [Bench] runs the shared benchmarks (appends of 1, 10 and 100 events per call, concurrent
 // appends to one hot stream and to 1,000 streams from 8 goroutines, reading a 10,000-event
-// stream, reading the global log), each reporting events/s, so every backend's figures
-// compare. [BenchAppend], [BenchConcurrentAppend], [BenchReadStream] and [BenchReadAll] run
-// one each, for a backend that places a raw baseline beside it; [BenchEvent] is the event
+// stream, reading the global log, a live subscription's append-to-delivery latency), each
+// reporting events/s or latency, so every backend's figures compare. [BenchAppend],
+// [BenchConcurrentAppend], [BenchReadStream], [BenchReadAll] and [BenchSubscribe] run one each, for a backend that places a raw baseline beside it; [BenchEvent] is the event
 // they write, for baselines to write the same bytes:
 //
 //	func BenchmarkStore(b *testing.B) { storetest.Bench(b, newStore) }
