@@ -9,7 +9,8 @@ import (
 	"github.com/esgen/esgen/projection"
 )
 
-// AuditLogHandler handles the events of the projection "audit_log", one method per event. Tx is what the
+// AuditLogHandler handles the events of the projection "audit_log", one method per event. Tx
+// is what the
 // read model is written through (pgx.Tx, *sql.Tx, ...), the transaction in which the
 // projection's checkpoint also advances. ev is the stored event (ID, position, metadata).
 type AuditLogHandler[Tx any] interface {
@@ -19,7 +20,8 @@ type AuditLogHandler[Tx any] interface {
 	OnOrderCancelled(ctx context.Context, tx Tx, e *OrderCancelled, ev *eventstore.Event) error
 }
 
-// AuditLogIgnore ignores every event of AuditLogHandler; embed it in a handler and write only the On
+// AuditLogIgnore ignores every event of AuditLogHandler; embed it in a handler and write
+// only the On
 // methods of the events the read model needs.
 type AuditLogIgnore[Tx any] struct{}
 

@@ -23,59 +23,88 @@ func NewCodec() *Codec {
 // NewCodecWithLimits is NewCodec with other bounds on what decoding one payload may
 // allocate (zero fields keep the defaults).
 func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
-	return &Codec{c: avrocodec.New(avrocodec.Config{
-		Events: []avrocodec.Event{
-			{
-				New: func() eventstore.Message {
-					return new(ItemShipped)
-				},
-				Type: ItemShippedType,
-				Versions: []avrocodec.Version{{
-					Fingerprint: 0xbfcffdba6e3ffc8f,
-					Number:      1,
-					Schema:      schemaItemShippedV1,
-				}},
+	cfg := codecConfig()
+	cfg.Limits = limits
+	return &Codec{c: avrocodec.New(cfg)}
+}
+
+// codecConfig describes the package's events to avrocodec: their versions, constructors
+// and generated encoders and decoders.
+func codecConfig() avrocodec.Config {
+	return avrocodec.Config{Events: []avrocodec.Event{
+		{
+			Append: func(b []byte, m eventstore.Message) ([]byte, error) {
+				return m.(*ItemShipped).appendAvro(b)
 			},
-			{
-				New: func() eventstore.Message {
-					return new(OrderCancelled)
-				},
-				Type: OrderCancelledType,
-				Versions: []avrocodec.Version{{
-					Fingerprint: 0x0d933354198a430b,
-					Number:      1,
-					Schema:      schemaOrderCancelledV1,
-				}},
+			New: func() eventstore.Message {
+				return new(ItemShipped)
 			},
-			{
-				New: func() eventstore.Message {
-					return new(OrderCreated)
-				},
-				Type: OrderCreatedType,
-				Versions: []avrocodec.Version{{
-					Fingerprint: 0x35b881f3dd7ccfc7,
-					Number:      1,
-					Schema:      schemaOrderCreatedV1,
-				}},
+			Read: func(d *avrocodec.Decoder, m eventstore.Message) {
+				m.(*ItemShipped).readAvro(d)
 			},
-			{
-				New: func() eventstore.Message {
-					return new(PaymentProcessed)
-				},
-				Type: PaymentProcessedType,
-				Versions: []avrocodec.Version{{
-					Fingerprint: 0x9ca3a36d5dca8f3f,
-					Number:      1,
-					Schema:      schemaPaymentProcessedV1,
-				}, {
-					Fingerprint: 0x6dd2a21814a00952,
-					Number:      2,
-					Schema:      schemaPaymentProcessedV2,
-				}},
-			},
+			Type: ItemShippedType,
+			Versions: []avrocodec.Version{{
+				Fingerprint: 0xbfcffdba6e3ffc8f,
+				Number:      1,
+				Schema:      schemaItemShippedV1,
+			}},
 		},
-		Limits: limits,
-	})}
+		{
+			Append: func(b []byte, m eventstore.Message) ([]byte, error) {
+				return m.(*OrderCancelled).appendAvro(b)
+			},
+			New: func() eventstore.Message {
+				return new(OrderCancelled)
+			},
+			Read: func(d *avrocodec.Decoder, m eventstore.Message) {
+				m.(*OrderCancelled).readAvro(d)
+			},
+			Type: OrderCancelledType,
+			Versions: []avrocodec.Version{{
+				Fingerprint: 0x0d933354198a430b,
+				Number:      1,
+				Schema:      schemaOrderCancelledV1,
+			}},
+		},
+		{
+			Append: func(b []byte, m eventstore.Message) ([]byte, error) {
+				return m.(*OrderCreated).appendAvro(b)
+			},
+			New: func() eventstore.Message {
+				return new(OrderCreated)
+			},
+			Read: func(d *avrocodec.Decoder, m eventstore.Message) {
+				m.(*OrderCreated).readAvro(d)
+			},
+			Type: OrderCreatedType,
+			Versions: []avrocodec.Version{{
+				Fingerprint: 0x35b881f3dd7ccfc7,
+				Number:      1,
+				Schema:      schemaOrderCreatedV1,
+			}},
+		},
+		{
+			Append: func(b []byte, m eventstore.Message) ([]byte, error) {
+				return m.(*PaymentProcessed).appendAvro(b)
+			},
+			New: func() eventstore.Message {
+				return new(PaymentProcessed)
+			},
+			Read: func(d *avrocodec.Decoder, m eventstore.Message) {
+				m.(*PaymentProcessed).readAvro(d)
+			},
+			Type: PaymentProcessedType,
+			Versions: []avrocodec.Version{{
+				Fingerprint: 0x9ca3a36d5dca8f3f,
+				Number:      1,
+				Schema:      schemaPaymentProcessedV1,
+			}, {
+				Fingerprint: 0x6dd2a21814a00952,
+				Number:      2,
+				Schema:      schemaPaymentProcessedV2,
+			}},
+		},
+	}}
 }
 
 // Err reports why the codec could not be built (a generator or library mismatch), or nil.

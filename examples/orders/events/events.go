@@ -100,7 +100,8 @@ func (e PaymentMethod) Valid() bool {
 	return false
 }
 
-// ParsePaymentMethod returns the PaymentMethod symbol s, or an error naming the valid symbols.
+// ParsePaymentMethod returns the PaymentMethod symbol s, or an error naming the valid
+// symbols.
 func ParsePaymentMethod(s string) (PaymentMethod, error) {
 	if e := PaymentMethod(s); e.Valid() {
 		return e, nil

@@ -9,7 +9,8 @@ import (
 	"github.com/esgen/esgen/eventstore"
 )
 
-// OrderApplier is implemented by the Order aggregate: one Apply method per event it accepts, so a
+// OrderApplier is implemented by the Order aggregate: one Apply method per event it accepts,
+// so a
 // forgotten event is a compile error.
 type OrderApplier interface {
 	ApplyOrderCreated(e *OrderCreated)
@@ -44,7 +45,8 @@ func (b *OrderBase) RecordOrderCancelled(e *OrderCancelled) error {
 	return b.Record(e)
 }
 
-// ApplyOrder dispatches m to the matching Apply method of a; an event Order does not accept is an error.
+// ApplyOrder dispatches m to the matching Apply method of a; an event Order does not accept
+// is an error.
 func ApplyOrder(a OrderApplier, m eventstore.Message) error {
 	switch e := m.(type) {
 	case *OrderCreated:

@@ -9,7 +9,8 @@ import (
 	"github.com/esgen/esgen/projection"
 )
 
-// OrderStatusHandler handles the events of the projection "order_status", one method per event. Tx is what the
+// OrderStatusHandler handles the events of the projection "order_status", one method per
+// event. Tx is what the
 // read model is written through (pgx.Tx, *sql.Tx, ...), the transaction in which the
 // projection's checkpoint also advances. ev is the stored event (ID, position, metadata).
 type OrderStatusHandler[Tx any] interface {
@@ -19,7 +20,8 @@ type OrderStatusHandler[Tx any] interface {
 	OnOrderCancelled(ctx context.Context, tx Tx, e *OrderCancelled, ev *eventstore.Event) error
 }
 
-// OrderStatusIgnore ignores every event of OrderStatusHandler; embed it in a handler and write only the On
+// OrderStatusIgnore ignores every event of OrderStatusHandler; embed it in a handler and
+// write only the On
 // methods of the events the read model needs.
 type OrderStatusIgnore[Tx any] struct{}
 
@@ -46,7 +48,8 @@ func (OrderStatusIgnore[Tx]) OnOrderCancelled(context.Context, Tx, *OrderCancell
 // OrderStatusName is the projection's name, the key of its checkpoint.
 const OrderStatusName = "order_status"
 
-// NewOrderStatusProjection adapts h to projection.Handler: it decodes each event with codec and
+// NewOrderStatusProjection adapts h to projection.Handler: it decodes each event with codec
+// and
 // calls the matching On method (a type switch, no reflection).
 func NewOrderStatusProjection[Tx any](codec *Codec, h OrderStatusHandler[Tx]) projection.Handler[Tx] {
 	return &orderStatusProjection[Tx]{
