@@ -194,18 +194,18 @@ func cm(f *jen.File, text string) {
 // commentWidth is where prose in generated comments wraps.
 const commentWidth = 90
 
-// wrap splits text into comment lines, wrapping prose lines longer than commentWidth at
-// spaces; indented lines (code, lists) are kept as they are.
+// wrap splits text into comment lines. Prose paragraphs (separated by blank lines) are
+// re-flowed and wrapped at spaces to commentWidth; indented lines (code, lists) are kept as
+// they are.
 func wrap(text string) []string {
 	var out []string
-	for _, line := range strings.Split(text, "\n") {
-		line = strings.TrimRight(line, " \t")
-		if len(line) <= commentWidth || strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t") {
-			out = append(out, line)
-			continue
+	var para []string
+	flush := func() {
+		if len(para) == 0 {
+			return
 		}
 		cur := ""
-		for _, w := range strings.Fields(line) {
+		for _, w := range strings.Fields(strings.Join(para, " ")) {
 			if cur != "" && len(cur)+1+len(w) > commentWidth {
 				out = append(out, cur)
 				cur = w
@@ -217,7 +217,22 @@ func wrap(text string) []string {
 			cur += w
 		}
 		out = append(out, cur)
+		para = para[:0]
 	}
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimRight(line, " \t")
+		switch {
+		case line == "":
+			flush()
+			out = append(out, "")
+		case strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t"):
+			flush()
+			out = append(out, line)
+		default:
+			para = append(para, line)
+		}
+	}
+	flush()
 	return out
 }
 

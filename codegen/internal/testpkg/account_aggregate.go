@@ -10,16 +10,14 @@ import (
 )
 
 // AccountApplier is implemented by the Account aggregate: one Apply method per event it
-// accepts, so a
-// forgotten event is a compile error.
+// accepts, so a forgotten event is a compile error.
 type AccountApplier interface {
 	ApplyAccountOpened(e *AccountOpened)
 	ApplyDeposited(e *Deposited)
 }
 
 // AccountBase is embedded in the user's Account aggregate struct; it carries the aggregate's
-// ID,
-// version and pending events, and offers typed Record methods.
+// ID, version and pending events, and offers typed Record methods.
 type AccountBase struct {
 	aggregate.Base
 }
@@ -68,8 +66,7 @@ func AccountEventTypes() []string {
 }
 
 // AccountType describes the Account aggregate to an aggregate.Repository; newFn returns a
-// new,
-// empty aggregate.
+// new, empty aggregate.
 func AccountType[T AccountRoot](codec *Codec, newFn func() T) aggregate.Type[T] {
 	return aggregate.Type[T]{
 		Apply: func(agg T, m eventstore.Message) error {

@@ -10,17 +10,16 @@ import (
 )
 
 // BalancesHandler handles the events of the projection "balances", one method per event. Tx
-// is what the
-// read model is written through (pgx.Tx, *sql.Tx, ...), the transaction in which the
-// projection's checkpoint also advances. ev is the stored event (ID, position, metadata).
+// is what the read model is written through (pgx.Tx, *sql.Tx, ...), the transaction in which
+// the projection's checkpoint also advances. ev is the stored event (ID, position,
+// metadata).
 type BalancesHandler[Tx any] interface {
 	OnAccountOpened(ctx context.Context, tx Tx, e *AccountOpened, ev *eventstore.Event) error
 	OnDeposited(ctx context.Context, tx Tx, e *Deposited, ev *eventstore.Event) error
 }
 
 // BalancesIgnore ignores every event of BalancesHandler; embed it in a handler and write
-// only the On
-// methods of the events the read model needs.
+// only the On methods of the events the read model needs.
 type BalancesIgnore[Tx any] struct{}
 
 // OnAccountOpened ignores the event.

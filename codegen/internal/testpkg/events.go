@@ -56,8 +56,7 @@ type AllTypes struct {
 	F32  float32 `avro:"f32" json:"f32"`
 	F64  float64 `avro:"f64" json:"f64"`
 	Raw  []byte  `avro:"raw" json:"raw"`
-	// Free text.
-	// On two lines.
+	// Free text. On two lines.
 	Text        string                     `avro:"text" json:"text"`
 	Price       Money                      `avro:"price" json:"price"`
 	Tree        Node                       `avro:"tree" json:"tree"`

@@ -10,9 +10,9 @@ import (
 )
 
 // AuditLogHandler handles the events of the projection "audit_log", one method per event. Tx
-// is what the
-// read model is written through (pgx.Tx, *sql.Tx, ...), the transaction in which the
-// projection's checkpoint also advances. ev is the stored event (ID, position, metadata).
+// is what the read model is written through (pgx.Tx, *sql.Tx, ...), the transaction in which
+// the projection's checkpoint also advances. ev is the stored event (ID, position,
+// metadata).
 type AuditLogHandler[Tx any] interface {
 	OnOrderCreated(ctx context.Context, tx Tx, e *OrderCreated, ev *eventstore.Event) error
 	OnPaymentProcessed(ctx context.Context, tx Tx, e *PaymentProcessed, ev *eventstore.Event) error
@@ -21,8 +21,7 @@ type AuditLogHandler[Tx any] interface {
 }
 
 // AuditLogIgnore ignores every event of AuditLogHandler; embed it in a handler and write
-// only the On
-// methods of the events the read model needs.
+// only the On methods of the events the read model needs.
 type AuditLogIgnore[Tx any] struct{}
 
 // OnOrderCreated ignores the event.

@@ -10,8 +10,7 @@ import (
 )
 
 // OrderApplier is implemented by the Order aggregate: one Apply method per event it accepts,
-// so a
-// forgotten event is a compile error.
+// so a forgotten event is a compile error.
 type OrderApplier interface {
 	ApplyOrderCreated(e *OrderCreated)
 	ApplyPaymentProcessed(e *PaymentProcessed)

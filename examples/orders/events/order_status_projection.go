@@ -10,9 +10,9 @@ import (
 )
 
 // OrderStatusHandler handles the events of the projection "order_status", one method per
-// event. Tx is what the
-// read model is written through (pgx.Tx, *sql.Tx, ...), the transaction in which the
-// projection's checkpoint also advances. ev is the stored event (ID, position, metadata).
+// event. Tx is what the read model is written through (pgx.Tx, *sql.Tx, ...), the
+// transaction in which the projection's checkpoint also advances. ev is the stored event
+// (ID, position, metadata).
 type OrderStatusHandler[Tx any] interface {
 	OnOrderCreated(ctx context.Context, tx Tx, e *OrderCreated, ev *eventstore.Event) error
 	OnPaymentProcessed(ctx context.Context, tx Tx, e *PaymentProcessed, ev *eventstore.Event) error
@@ -21,8 +21,7 @@ type OrderStatusHandler[Tx any] interface {
 }
 
 // OrderStatusIgnore ignores every event of OrderStatusHandler; embed it in a handler and
-// write only the On
-// methods of the events the read model needs.
+// write only the On methods of the events the read model needs.
 type OrderStatusIgnore[Tx any] struct{}
 
 // OnOrderCreated ignores the event.
@@ -49,8 +48,7 @@ func (OrderStatusIgnore[Tx]) OnOrderCancelled(context.Context, Tx, *OrderCancell
 const OrderStatusName = "order_status"
 
 // NewOrderStatusProjection adapts h to projection.Handler: it decodes each event with codec
-// and
-// calls the matching On method (a type switch, no reflection).
+// and calls the matching On method (a type switch, no reflection).
 func NewOrderStatusProjection[Tx any](codec *Codec, h OrderStatusHandler[Tx]) projection.Handler[Tx] {
 	return &orderStatusProjection[Tx]{
 		codec: codec,

@@ -14,22 +14,22 @@ type Codec struct {
 	c *avrocodec.Codec
 }
 
-// NewCodec returns a codec holding every published schema version of every event,
-// with resolution from each old version to the latest computed once.
+// NewCodec returns a codec holding every published schema version of every event, with
+// resolution from each old version to the latest computed once.
 func NewCodec() *Codec {
 	return NewCodecWithLimits(avrocodec.Limits{})
 }
 
-// NewCodecWithLimits is NewCodec with other bounds on what decoding one payload may
-// allocate (zero fields keep the defaults).
+// NewCodecWithLimits is NewCodec with other bounds on what decoding one payload may allocate
+// (zero fields keep the defaults).
 func NewCodecWithLimits(limits avrocodec.Limits) *Codec {
 	cfg := codecConfig()
 	cfg.Limits = limits
 	return &Codec{c: avrocodec.New(cfg)}
 }
 
-// codecConfig describes the package's events to avrocodec: their versions, constructors
-// and generated encoders and decoders.
+// codecConfig describes the package's events to avrocodec: their versions, constructors and
+// generated encoders and decoders.
 func codecConfig() avrocodec.Config {
 	return avrocodec.Config{
 		Events: []avrocodec.Event{

@@ -10,15 +10,13 @@ import (
 )
 
 // ProductApplier is implemented by the Product aggregate: one Apply method per event it
-// accepts, so a
-// forgotten event is a compile error.
+// accepts, so a forgotten event is a compile error.
 type ProductApplier interface {
 	ApplyPriceChanged(e *PriceChanged)
 }
 
 // ProductBase is embedded in the user's Product aggregate struct; it carries the aggregate's
-// ID,
-// version and pending events, and offers typed Record methods.
+// ID, version and pending events, and offers typed Record methods.
 type ProductBase struct {
 	aggregate.Base
 }
@@ -60,8 +58,7 @@ func ProductEventTypes() []string {
 }
 
 // ProductType describes the Product aggregate to an aggregate.Repository; newFn returns a
-// new,
-// empty aggregate.
+// new, empty aggregate.
 func ProductType[T ProductRoot](codec *Codec, newFn func() T) aggregate.Type[T] {
 	return aggregate.Type[T]{
 		Apply: func(agg T, m eventstore.Message) error {

@@ -10,16 +10,15 @@ import (
 )
 
 // AuditTrailHandler handles the events of the projection "audit-trail", one method per
-// event. Tx is what the
-// read model is written through (pgx.Tx, *sql.Tx, ...), the transaction in which the
-// projection's checkpoint also advances. ev is the stored event (ID, position, metadata).
+// event. Tx is what the read model is written through (pgx.Tx, *sql.Tx, ...), the
+// transaction in which the projection's checkpoint also advances. ev is the stored event
+// (ID, position, metadata).
 type AuditTrailHandler[Tx any] interface {
 	OnAuditNoted(ctx context.Context, tx Tx, e *AuditNoted, ev *eventstore.Event) error
 }
 
 // AuditTrailIgnore ignores every event of AuditTrailHandler; embed it in a handler and write
-// only the On
-// methods of the events the read model needs.
+// only the On methods of the events the read model needs.
 type AuditTrailIgnore[Tx any] struct{}
 
 // OnAuditNoted ignores the event.
@@ -31,8 +30,7 @@ func (AuditTrailIgnore[Tx]) OnAuditNoted(context.Context, Tx, *AuditNoted, *even
 const AuditTrailName = "audit-trail"
 
 // NewAuditTrailProjection adapts h to projection.Handler: it decodes each event with codec
-// and
-// calls the matching On method (a type switch, no reflection).
+// and calls the matching On method (a type switch, no reflection).
 func NewAuditTrailProjection[Tx any](codec *Codec, h AuditTrailHandler[Tx]) projection.Handler[Tx] {
 	return &auditTrailProjection[Tx]{
 		codec: codec,

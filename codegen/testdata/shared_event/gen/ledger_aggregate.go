@@ -10,16 +10,14 @@ import (
 )
 
 // LedgerApplier is implemented by the Ledger aggregate: one Apply method per event it
-// accepts, so a
-// forgotten event is a compile error.
+// accepts, so a forgotten event is a compile error.
 type LedgerApplier interface {
 	ApplyMoneyDeposited(e *MoneyDeposited)
 	ApplyAuditNoted(e *AuditNoted)
 }
 
 // LedgerBase is embedded in the user's Ledger aggregate struct; it carries the aggregate's
-// ID,
-// version and pending events, and offers typed Record methods.
+// ID, version and pending events, and offers typed Record methods.
 type LedgerBase struct {
 	aggregate.Base
 }
