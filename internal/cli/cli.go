@@ -7,6 +7,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/esgen/esgen/codegen"
 )
 
 // Exit codes returned by Run.
@@ -23,7 +25,7 @@ const (
 
 // Version is the esgen version printed by `esgen version` and written in
 // generated file headers.
-const Version = "v0.1.0"
+const Version = codegen.Version
 
 // exitError carries the exit code Run returns for an error.
 type exitError struct {
