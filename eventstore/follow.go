@@ -41,6 +41,19 @@ func (s *Signal) Notify() {
 // until ctx is done, when it yields ctx's error. wake may be nil for pure polling. Only one
 // page is held at a time, so memory is bounded whatever the consumer's speed.
 func Follow(ctx context.Context, opts ReadAllOptions, wake func() <-chan struct{}, readAll func(ctx context.Context, opts ReadAllOptions) iter.Seq2[Event, error]) iter.Seq2[Event, error] {
+	return FollowHead(ctx, opts, wake, readAll, nil)
+}
+
+// FollowHead is [Follow] for a store that can report its head (its [LogReader.Head]). For a
+// filtered subscription (Types or StreamPrefix set) it reads the head before each pass and,
+// when the pass has read to the end, moves its checkpoint there, past the events that did
+// not match: a subscription whose events are rare then reads each unmatched event once,
+// instead of again on every wake-up. head must never report a position that ReadAll could
+// not yet return, or events before it would be skipped. A nil head is plain Follow.
+func FollowHead(ctx context.Context, opts ReadAllOptions, wake func() <-chan struct{}, readAll func(ctx context.Context, opts ReadAllOptions) iter.Seq2[Event, error], head func(ctx context.Context) (Position, error)) iter.Seq2[Event, error] {
+	if len(opts.Types) == 0 && opts.StreamPrefix == "" {
+		head = nil
+	}
 	return func(yield func(Event, error) bool) {
 		poll := opts.PollInterval
 		if poll <= 0 {
@@ -53,6 +66,13 @@ func Follow(ctx context.Context, opts ReadAllOptions, wake func() <-chan struct{
 			var woke <-chan struct{}
 			if wake != nil {
 				woke = wake()
+			}
+			// Everything up to h is visible now, so the pass below reads past it.
+			var h Position
+			if head != nil {
+				if p, err := head(ctx); err == nil {
+					h = p
+				}
 			}
 			got := 0
 			for e, err := range readAll(ctx, opts) {
@@ -68,6 +88,9 @@ func Follow(ctx context.Context, opts ReadAllOptions, wake func() <-chan struct{
 				}
 				opts.After = e.Position
 				got++
+			}
+			if opts.After.Less(h) {
+				opts.After = h
 			}
 			if got > 0 {
 				continue

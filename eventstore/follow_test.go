@@ -18,21 +18,35 @@ type fakeLog struct {
 	events []Event
 	afters []Position // the checkpoint of every read
 	fail   error
+	heads  int           // calls of head
+	reads  chan Position // if set, receives the checkpoint of every read
 }
 
-func (f *fakeLog) add(n int) {
+func (f *fakeLog) add(n int) { f.addType(n, "T") }
+
+func (f *fakeLog) addType(n int, typ string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for range n {
 		p := uint64(len(f.events) + 1)
-		f.events = append(f.events, Event{ID: uuid.New(), StreamID: "s", Version: p, Position: Position{Pos: p}, Type: "T"})
+		f.events = append(f.events, Event{ID: uuid.New(), StreamID: "s", Version: p, Position: Position{Pos: p}, Type: typ})
 	}
+}
+
+func (f *fakeLog) head(context.Context) (Position, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.heads++
+	return Position{Pos: uint64(len(f.events))}, nil
 }
 
 func (f *fakeLog) readAll(ctx context.Context, opts ReadAllOptions) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
 		f.mu.Lock()
 		f.afters = append(f.afters, opts.After)
+		if f.reads != nil {
+			f.reads <- opts.After
+		}
 		var page []Event
 		for _, e := range f.events {
 			if opts.After.Less(e.Position) && opts.Matches(&e) {
@@ -298,5 +312,70 @@ func TestReadAllOptions(t *testing.T) {
 	}
 	if (ReadAllOptions{}).PageSizeOr() != DefaultPageSize || (ReadAllOptions{PageSize: 7}).PageSizeOr() != 7 || (ReadAllOptions{PageSize: -1}).PageSizeOr() != DefaultPageSize {
 		t.Error("PageSizeOr is wrong")
+	}
+}
+
+func TestFollowHeadSkipsUnmatchedEventsOnce(t *testing.T) {
+	t.Parallel()
+	f := &fakeLog{reads: make(chan Position, 100)}
+	f.addType(50, "Noise")
+	var sig Signal
+	ch := make(chan item)
+	quit := make(chan struct{})
+	defer close(quit)
+	go func() {
+		defer close(ch)
+		opts := ReadAllOptions{Types: []string{"Rare"}, PollInterval: time.Hour}
+		for e, err := range FollowHead(t.Context(), opts, sig.C, f.readAll, f.head) {
+			select {
+			case ch <- item{e, err}:
+			case <-quit:
+				return
+			}
+		}
+	}()
+	nextRead := func() Position {
+		t.Helper()
+		select {
+		case p := <-f.reads:
+			return p
+		case <-time.After(10 * time.Second):
+			t.Fatal("the follower did not read within 10s")
+			return Position{}
+		}
+	}
+	if p := nextRead(); p != Start {
+		t.Fatalf("first read after %v, want the start", p)
+	}
+	// The first pass matched nothing; once woken, the follower reads after the head.
+	sig.Notify()
+	if p := nextRead(); p != (Position{Pos: 50}) {
+		t.Fatalf("second read after %v, want after the head 0/50", p)
+	}
+	f.addType(1, "Rare")
+	sig.Notify()
+	got := receive(t, ch, 1)
+	if got[0].err != nil || got[0].e.Position != (Position{Pos: 51}) {
+		t.Fatalf("delivered %+v, want the rare event at 0/51", got[0])
+	}
+}
+
+func TestFollowIgnoresHeadWithoutFilters(t *testing.T) {
+	t.Parallel()
+	f := &fakeLog{}
+	f.add(3)
+	n := 0
+	for _, err := range FollowHead(t.Context(), ReadAllOptions{}, nil, f.readAll, f.head) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n++; n == 3 {
+			break
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.heads != 0 {
+		t.Errorf("head was called %d times for an unfiltered subscription", f.heads)
 	}
 }
