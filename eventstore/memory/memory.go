@@ -295,10 +295,10 @@ func (s *Store) ReadAll(ctx context.Context, opts eventstore.ReadAllOptions) ite
 	}
 }
 
-// Subscribe implements [eventstore.LogReader] with [eventstore.Follow], woken by every
+// Subscribe implements [eventstore.LogReader] with [eventstore.FollowHead], woken by every
 // commit.
 func (s *Store) Subscribe(ctx context.Context, opts eventstore.ReadAllOptions) iter.Seq2[eventstore.Event, error] {
-	return eventstore.Follow(ctx, opts, s.signal.C, s.ReadAll)
+	return eventstore.FollowHead(ctx, opts, s.signal.C, s.ReadAll, s.Head)
 }
 
 // Head implements [eventstore.LogReader].
