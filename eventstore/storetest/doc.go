@@ -42,9 +42,8 @@
 //
 // Where a backend cannot give a guarantee, it says so with an [Option] carrying a reason
 // ([IdempotencyAnyBestEffort], [EventIDsUniquePerStream], [RetryMatchedByIDOnly],
-// [SoftDeleteForgetsEventIDs],
-// [SerializedWriters]); the suite then asserts what the backend does promise and logs the
-// reason in every affected subtest. [RawEventCount] lets the suite look into raw storage
+// [SoftDeleteForgetsEventIDs], [SerializedWriters]); the suite then asserts what the
+// backend does promise and logs the reason in every affected subtest. [RawEventCount] lets the suite look into raw storage
 // to prove that rejected appends left nothing behind.
 //
 // # Benchmarks
