@@ -21,6 +21,7 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, storeFactory(),
 		storetest.IdempotencyAnyBestEffort("EventStoreDB recognises a retry with expected version Any only from a bounded cache of recent event IDs; the adapter's read before append also catches it while the retried events are still the stream's last"),
 		storetest.EventIDsUniquePerStream("EventStoreDB checks event IDs for idempotency within one stream only; an ID used in another stream is not detected"),
+		storetest.SoftDeleteForgetsEventIDs("EventStoreDB truncates a soft-deleted stream, so the events before the delete can no longer be read by stream and the adapter cannot recognise a retry of them, or an ID reused from them"),
 		storetest.Parallel(),
 	)
 }
