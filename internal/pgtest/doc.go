@@ -28,7 +28,8 @@
 // $TMPDIR/esgen-pgtest-*; when the tests run as root, the server runs as the "postgres" OS
 // user (through runuser, or su), which owns that directory. The server listens only on its
 // unix socket, with settings for speed over durability (fsync, synchronous_commit and
-// full_page_writes off) and max_connections = 300 for concurrency tests. [Main] stops it
+// full_page_writes off), max_connections = 300 for concurrency tests and
+// max_prepared_transactions = 20 for tests of two-phase commit. [Main] stops it
 // and removes the directory after the tests have run.
 //
 // If a previous run crashed and left a server behind, the next start finds its directory

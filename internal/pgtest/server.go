@@ -33,6 +33,7 @@ const installHint = "install PostgreSQL (Debian/Ubuntu: apt-get install postgres
 var settings = []string{
 	"listen_addresses = ''",
 	"max_connections = 300",
+	"max_prepared_transactions = 20", // for tests of two-phase commit
 	"fsync = off",
 	"synchronous_commit = off",
 	"full_page_writes = off",
