@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -63,5 +64,71 @@ func TestHorizonIsPerDatabase(t *testing.T) {
 	}
 	if got := collect(t, s.ReadAll(ctx, eventstore.ReadAllOptions{})); len(got) != 2 {
 		t.Fatalf("read %d events after the blocking transaction ended; want 2", len(got))
+	}
+}
+
+// A prepared (two-phase) transaction of the store's database that has not committed yet
+// holds readers back: pg_stat_activity does not show it, so it must count. Once it commits,
+// its events appear after the reader's checkpoint.
+func TestHorizonCountsPreparedTransactions(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	url := pgtest.NewDatabase(t)
+	s := newStoreIn(t, url)
+	var maxPrepared int
+	if err := s.Pool().QueryRow(ctx, "SELECT current_setting('max_prepared_transactions')::int").Scan(&maxPrepared); err != nil {
+		t.Fatal(err)
+	}
+	if maxPrepared == 0 {
+		t.Fatalf("the server has max_prepared_transactions = 0; this test needs two-phase commit (pgtest's server enables it; set it on the server in %s)", pgtest.EnvURL)
+	}
+	first, err := s.Append(ctx, "a", eventstore.NoStream, ev("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	sch := pgx.Identifier{s.Schema()}.Sanitize()
+	gid := "esgen-test-" + s.Schema()
+	if _, err := conn.Exec(ctx, "BEGIN"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, "SELECT * FROM "+sch+".append_events('prepared', 1, 0::smallint, 0, ARRAY[gen_random_uuid()], ARRAY['x'], ARRAY['\\x00'::bytea], ARRAY['{}'::jsonb], NULL)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, "PREPARE TRANSACTION '"+gid+"'"); err != nil {
+		t.Fatal(err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			_, _ = s.Pool().Exec(context.Background(), "ROLLBACK PREPARED '"+gid+"'")
+		}
+	}()
+
+	late, err := s.Append(ctx, "b", eventstore.NoStream, ev("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := collect(t, s.ReadAll(ctx, eventstore.ReadAllOptions{After: first.Position})); len(got) != 0 {
+		t.Fatalf("read %d events past an uncommitted prepared transaction; want 0", len(got))
+	}
+	if h, err := s.Head(ctx); err != nil || h != first.Position {
+		t.Fatalf("Head = %v, %v; want %v while the prepared transaction is open", h, err, first.Position)
+	}
+	if _, err := s.Pool().Exec(ctx, "COMMIT PREPARED '"+gid+"'"); err != nil {
+		t.Fatal(err)
+	}
+	committed = true
+	var streams []string
+	for _, e := range collect(t, s.ReadAll(ctx, eventstore.ReadAllOptions{After: first.Position})) {
+		streams = append(streams, e.StreamID)
+	}
+	if len(streams) != 2 || streams[0] != "prepared" || streams[1] != "b" {
+		t.Fatalf("after COMMIT PREPARED the reader read %v; want [prepared b] (late append at %s)", streams, late.Position)
 	}
 }
