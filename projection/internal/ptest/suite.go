@@ -482,19 +482,19 @@ func rebuild[Tx any](t *testing.T, f Fixture[Tx]) {
 	_, last := settle(ctx, t, f.Store)
 	sig.WaitFor(t, "live catch-up", CaughtUp(ctx, t, f.Target, "ledger", last))
 
-	// Writers keep appending during the rebuild.
-	wctx, stopWriters := context.WithCancel(ctx)
+	// Writers keep appending during the rebuild. They stop between appends, never by
+	// cancelling one: a cancelled append may still commit on the server after the client
+	// gave up, too late for the checks below.
+	var stopping atomic.Bool
 	var wg sync.WaitGroup
 	var written atomic.Int64
 	for w := range 2 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := 0; wctx.Err() == nil && i < 200; i++ {
-				if _, err := f.Store.Append(wctx, fmt.Sprintf("w%d-%d", w, i%5), eventstore.Any, Deposit(int64(i%5+1))); err != nil {
-					if wctx.Err() == nil {
-						t.Errorf("writer: %v", err)
-					}
+			for i := 0; !stopping.Load() && i < 200; i++ {
+				if _, err := f.Store.Append(ctx, fmt.Sprintf("w%d-%d", w, i%5), eventstore.Any, Deposit(int64(i%5+1))); err != nil {
+					t.Errorf("writer: %v", err)
 					return
 				}
 				written.Add(1)
@@ -515,7 +515,7 @@ func rebuild[Tx any](t *testing.T, f Fixture[Tx]) {
 	if err != nil {
 		t.Fatalf("rebuild: %v", err)
 	}
-	stopWriters()
+	stopping.Store(true)
 	wg.Wait()
 	if nv != 2 {
 		t.Fatalf("rebuild built version %d, want 2", nv)
