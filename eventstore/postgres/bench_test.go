@@ -32,8 +32,6 @@ import (
 	"github.com/esgen/esgen/internal/pgtest"
 )
 
-var benchStoreOpts []postgres.Option
-
 // benchURL returns a fresh database whose pools hold enough connections for 8 goroutines.
 func benchURL(b testing.TB) string {
 	u := pgtest.NewDatabase(b)
@@ -124,7 +122,7 @@ func BenchmarkAppend(b *testing.B) {
 		b.Run(fmt.Sprintf("events=%d", batch), func(b *testing.B) {
 			ctx := b.Context()
 			url := benchURL(b)
-			st := newStoreIn(b, url, benchStoreOpts...)
+			st := newStoreIn(b, url)
 			raw := newRawAppender(b, url)
 			versions := make([]uint64, streams)
 			rawVersions := make([]uint64, streams)
@@ -161,65 +159,75 @@ func BenchmarkAppend(b *testing.B) {
 // the store and 400 by the raw baseline. The raw baseline hands out versions from
 // per-stream atomic counters, so it never waits for another writer.
 func BenchmarkConcurrentAppend(b *testing.B) {
-	const goroutines, round = 8, 400
 	for _, streams := range []int{1, 1000} {
-		b.Run(fmt.Sprintf("streams=%d/goroutines=%d", streams, goroutines), func(b *testing.B) {
-			ctx := b.Context()
-			url := benchURL(b)
-			st := newStoreIn(b, url, benchStoreOpts...)
-			raw := newRawAppender(b, url)
-			names := make([]string, streams)
-			for i := range names {
-				names[i] = fmt.Sprintf("conc-%d", i)
-			}
-			rawVersions := make([]atomic.Uint64, streams)
-			// phase runs n appends from the goroutines and returns how long they took.
-			phase := func(first, n int, appendOne func(i int) error) time.Duration {
-				var next atomic.Int64
-				var failed atomic.Pointer[error]
-				var wg sync.WaitGroup
-				start := time.Now()
-				for range goroutines {
-					wg.Go(func() {
-						for {
-							k := int(next.Add(1)) - 1
-							if k >= n || failed.Load() != nil {
-								return
-							}
-							if err := appendOne(first + k); err != nil {
-								failed.CompareAndSwap(nil, &err)
-								return
-							}
-						}
-					})
-				}
-				wg.Wait()
-				if err := failed.Load(); err != nil {
-					b.Fatal(*err)
-				}
-				return time.Since(start)
-			}
-			storeOne := func(i int) error {
-				_, err := st.Append(ctx, names[i%streams], eventstore.Any, storetest.BenchEvent(i))
-				return err
-			}
-			rawOne := func(i int) error {
-				s := i % streams
-				v := rawVersions[s].Add(1) - 1
-				return raw.append(ctx, names[s], v, []eventstore.EventData{storetest.BenchEvent(i)})
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			var ds, dr time.Duration
-			for done := 0; done < b.N; done += round {
-				n := min(round, b.N-done)
-				ds += phase(done, n, storeOne)
-				dr += phase(done, n, rawOne)
-			}
-			b.StopTimer()
-			report(b, float64(b.N)/ds.Seconds(), float64(b.N)/dr.Seconds())
-		})
+		b.Run(fmt.Sprintf("streams=%d/goroutines=8", streams), func(b *testing.B) { concurrentAppend(b, streams) })
 	}
+}
+
+// BenchmarkConcurrentAppendWithoutNotify is BenchmarkConcurrentAppend to 1,000 streams with
+// WithNotifications(false): what NOTIFY, which serialises commits, costs under concurrency.
+func BenchmarkConcurrentAppendWithoutNotify(b *testing.B) {
+	b.Run("streams=1000/goroutines=8", func(b *testing.B) {
+		concurrentAppend(b, 1000, postgres.WithNotifications(false))
+	})
+}
+
+func concurrentAppend(b *testing.B, streams int, opts ...postgres.Option) {
+	const goroutines, round = 8, 400
+	ctx := b.Context()
+	url := benchURL(b)
+	st := newStoreIn(b, url, opts...)
+	raw := newRawAppender(b, url)
+	names := make([]string, streams)
+	for i := range names {
+		names[i] = fmt.Sprintf("conc-%d", i)
+	}
+	rawVersions := make([]atomic.Uint64, streams)
+	// phase runs n appends from the goroutines and returns how long they took.
+	phase := func(first, n int, appendOne func(i int) error) time.Duration {
+		var next atomic.Int64
+		var failed atomic.Pointer[error]
+		var wg sync.WaitGroup
+		start := time.Now()
+		for range goroutines {
+			wg.Go(func() {
+				for {
+					k := int(next.Add(1)) - 1
+					if k >= n || failed.Load() != nil {
+						return
+					}
+					if err := appendOne(first + k); err != nil {
+						failed.CompareAndSwap(nil, &err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if err := failed.Load(); err != nil {
+			b.Fatal(*err)
+		}
+		return time.Since(start)
+	}
+	storeOne := func(i int) error {
+		_, err := st.Append(ctx, names[i%streams], eventstore.Any, storetest.BenchEvent(i))
+		return err
+	}
+	rawOne := func(i int) error {
+		s := i % streams
+		v := rawVersions[s].Add(1) - 1
+		return raw.append(ctx, names[s], v, []eventstore.EventData{storetest.BenchEvent(i)})
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	var ds, dr time.Duration
+	for done := 0; done < b.N; done += round {
+		n := min(round, b.N-done)
+		ds += phase(done, n, storeOne)
+		dr += phase(done, n, rawOne)
+	}
+	b.StopTimer()
+	report(b, float64(b.N)/ds.Seconds(), float64(b.N)/dr.Seconds())
 }
 
 // seedSQL fills the store's events table with total events over streams streams, written
