@@ -22,3 +22,10 @@ func BeforeCommit(ctx context.Context) error {
 	}
 	return nil
 }
+
+// HasBeforeCommit reports whether ctx carries a hook set by [WithBeforeCommit]. Backends
+// that append in one statement use it to take the slower path that can run the hook.
+func HasBeforeCommit(ctx context.Context) bool {
+	h, ok := ctx.Value(beforeCommitKey{}).(func(context.Context) error)
+	return ok && h != nil
+}

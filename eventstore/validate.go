@@ -62,14 +62,14 @@ func PrepareAppend(ctx context.Context, streamID string, events []EventData) ([]
 	metas := make([][]byte, len(events))
 	seen := make(map[uuid.UUID]int, len(events))
 	for i, e := range events {
-		field := fmt.Sprintf("events[%d]", i)
+		field := func() string { return fmt.Sprintf("events[%d]", i) } // only on failure
 		switch {
 		case e.Type == "":
-			return nil, nil, &InputError{Field: field + ".Type", Problem: "the event type is empty; name the event, e.g. \"orders.OrderCreated\""}
+			return nil, nil, &InputError{Field: field() + ".Type", Problem: "the event type is empty; name the event, e.g. \"orders.OrderCreated\""}
 		case len(e.Type) > MaxEventTypeLength:
-			return nil, nil, &InputError{Field: field + ".Type", Problem: fmt.Sprintf("the event type is %d bytes long, the limit is %d", len(e.Type), MaxEventTypeLength)}
+			return nil, nil, &InputError{Field: field() + ".Type", Problem: fmt.Sprintf("the event type is %d bytes long, the limit is %d", len(e.Type), MaxEventTypeLength)}
 		case !utf8.ValidString(e.Type):
-			return nil, nil, &InputError{Field: field + ".Type", Problem: "the event type is not valid UTF-8"}
+			return nil, nil, &InputError{Field: field() + ".Type", Problem: "the event type is not valid UTF-8"}
 		}
 		if e.ID == uuid.Nil {
 			id, err := uuid.NewV7()
@@ -79,15 +79,15 @@ func PrepareAppend(ctx context.Context, streamID string, events []EventData) ([]
 			e.ID = id
 		}
 		if j, dup := seen[e.ID]; dup {
-			return nil, nil, &InputError{Field: field + ".ID", Problem: fmt.Sprintf("event ID %s is also used by events[%d] of the same append; every event needs its own ID", e.ID, j)}
+			return nil, nil, &InputError{Field: field() + ".ID", Problem: fmt.Sprintf("event ID %s is also used by events[%d] of the same append; every event needs its own ID", e.ID, j)}
 		}
 		seen[e.ID] = i
 		meta, err := MarshalMetadata(e.Metadata)
 		if err != nil {
-			return nil, nil, &InputError{Field: field + ".Metadata", Problem: err.Error()}
+			return nil, nil, &InputError{Field: field() + ".Metadata", Problem: err.Error()}
 		}
 		if size := len(e.Data) + len(meta); size > MaxEventSize {
-			return nil, nil, &InputError{Field: field, Problem: fmt.Sprintf("the event is %d bytes (data plus metadata), the limit is %d; store large payloads elsewhere and reference them", size, MaxEventSize)}
+			return nil, nil, &InputError{Field: field(), Problem: fmt.Sprintf("the event is %d bytes (data plus metadata), the limit is %d; store large payloads elsewhere and reference them", size, MaxEventSize)}
 		}
 		out[i] = e
 		metas[i] = meta

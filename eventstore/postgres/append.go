@@ -104,7 +104,7 @@ func (s *Store) Append(ctx context.Context, streamID string, expected eventstore
 	scan := func(r pgx.Row) error {
 		return r.Scan(&row.status, &row.version, &row.state, &row.tx, &row.position)
 	}
-	if !hasBeforeCommit(ctx) {
+	if !eventstore.HasBeforeCommit(ctx) {
 		err = scan(s.pool.QueryRow(ctx, s.q.append, args...))
 	} else {
 		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -152,28 +152,6 @@ func (s *Store) Append(ctx context.Context, streamID string, expected eventstore
 			streamID, expected, row.version, row.state)
 	}
 	return eventstore.AppendResult{}, fmt.Errorf("postgres: append to stream %q: unknown status %d from append_events; the schema may be from another esgen version", streamID, row.status)
-}
-
-// hasBeforeCommit reports whether ctx carries an [eventstore.WithBeforeCommit] hook, without
-// running it: [eventstore.BeforeCommit] is given a context whose Value lookups record any
-// value found and answer nil. Without a hook an append is a single statement (one round
-// trip); with one it needs an explicit transaction so the hook can run before COMMIT.
-func hasBeforeCommit(ctx context.Context) bool {
-	p := &hookProbe{Context: ctx}
-	_ = eventstore.BeforeCommit(p)
-	return p.found
-}
-
-type hookProbe struct {
-	context.Context
-	found bool
-}
-
-func (p *hookProbe) Value(key any) any {
-	if p.Context.Value(key) != nil {
-		p.found = true
-	}
-	return nil
 }
 
 // matchCommitted loads the committed events among batch's IDs and lets
