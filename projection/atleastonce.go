@@ -19,6 +19,9 @@ func (a atLeastOnce[Tx]) Begin(ctx context.Context) (Unit[NoTx], error) {
 	return &lazyUnit[Tx]{t: a.Target}, nil
 }
 
+// Transient implements [TransientClassifier] when the wrapped target does.
+func (a atLeastOnce[Tx]) Transient(err error) bool { return transient(a.Target, err) }
+
 // lazyUnit opens the wrapped target's unit at its first operation, after the handler ran.
 type lazyUnit[Tx any] struct {
 	t Target[Tx]

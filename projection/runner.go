@@ -398,6 +398,9 @@ func (s *session[Tx]) apply(ctx context.Context, from eventstore.Position, event
 			if cerr := context.Cause(ctx); cerr != nil {
 				return from, cerr // stopped or lost the lease: not the event's fault
 			}
+			if transient(r.target, herr) {
+				return from, fmt.Errorf("projection %s: transient failure applying event %s: %w", r.name, events[applied].ID, herr)
+			}
 			if err := s.handlerFailed(ctx, &events[applied], herr, applied == 0); err != nil {
 				return from, err
 			}
@@ -409,7 +412,7 @@ func (s *session[Tx]) apply(ctx context.Context, from eventstore.Position, event
 		if err == nil {
 			err = unit.Commit(spanCtx)
 		}
-		if err != nil && errors.Is(err, ErrDeferredWrite) {
+		if err != nil && errors.Is(err, ErrDeferredWrite) && !transient(r.target, err) {
 			// A queued write of one of these events failed: find which, one event per unit.
 			_ = unit.Rollback(context.WithoutCancel(ctx))
 			span.SetStatus(codes.Error, err.Error())

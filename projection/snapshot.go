@@ -158,6 +158,9 @@ func (s *SnapshotTarget[S, Tx]) LoadSnapshot(ctx context.Context, name string, v
 	return s.t.LoadSnapshot(ctx, name, version)
 }
 
+// Transient implements [TransientClassifier] when the wrapped target does.
+func (s *SnapshotTarget[S, Tx]) Transient(err error) bool { return transient(s.t, err) }
+
 // snapUnit applies to the in-memory state; it persists (snapshot plus checkpoint, in one unit
 // of the wrapped target) every Every events, and whenever another operation needs the
 // wrapped target.

@@ -101,6 +101,21 @@ type Unit[Tx any] interface {
 	Rollback(ctx context.Context) error
 }
 
+// TransientClassifier is implemented by targets that can tell a passing failure of their
+// database (a lost connection, a deadlock, a serialization failure, a busy file) from a
+// failure of the handler. The runner does not count a handler error the target calls
+// transient as an attempt: it rolls back, waits and resumes from the checkpoint, however
+// often it happens, so a database outage never sends events to the dead-letter table.
+type TransientClassifier interface {
+	Transient(err error) bool
+}
+
+// transient reports whether t classifies err as transient.
+func transient(t any, err error) bool {
+	c, ok := t.(TransientClassifier)
+	return ok && c.Transient(err)
+}
+
 // NoTx is the transaction type of read models that have no transaction shared with the
 // checkpoint: in-memory read models and external sinks (see [AtLeastOnce]).
 type NoTx struct{}

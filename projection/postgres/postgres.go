@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"io/fs"
+	"net"
 	"path"
 	"regexp"
 	"sort"
@@ -40,6 +42,8 @@ type Target struct {
 }
 
 var _ projection.Target[pgx.Tx] = (*Target)(nil)
+
+var _ projection.TransientClassifier = (*Target)(nil)
 
 // Option configures a [Target].
 type Option func(*config)
@@ -621,4 +625,31 @@ func (u *unit) Rollback(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// Transient implements [projection.TransientClassifier]: connection failures, timeouts,
+// deadlocks, serialization failures, lock timeouts, server shutdowns and resource
+// exhaustion pass; the runner retries them without counting an attempt.
+func (t *Target) Transient(err error) bool {
+	if err == nil {
+		return false
+	}
+	if pgconn.SafeToRetry(err) || pgconn.Timeout(err) || errors.Is(err, pgx.ErrTxClosed) {
+		return true
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch {
+		case strings.HasPrefix(pgErr.Code, "08"), // connection exception
+			strings.HasPrefix(pgErr.Code, "53"),  // insufficient resources
+			strings.HasPrefix(pgErr.Code, "57P"), // operator intervention (shutdown)
+			pgErr.Code == "40001",                // serialization failure
+			pgErr.Code == "40P01",                // deadlock detected
+			pgErr.Code == "55P03":                // lock not available
+			return true
+		}
+		return false
+	}
+	var netErr net.Error
+	return errors.As(err, &netErr) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 }

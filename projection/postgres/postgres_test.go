@@ -2,9 +2,15 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/esgen/esgen/eventstore"
@@ -172,5 +178,56 @@ func TestLeaseUsesDatabaseClock(t *testing.T) {
 	err = u.Advance(ctx, projection.Advance{Projection: "p", Version: 1, To: eventstore.Position{Pos: 1}, Lease: l})
 	if !errorsIs(err, projection.ErrFenced) {
 		t.Fatalf("advance with the old epoch: %v, want ErrFenced", err)
+	}
+}
+
+// TestTransientErrorsAreNotAttempts: serialization failures in the handler are retried
+// without counting toward the dead-letter limit.
+func TestTransientErrorsAreNotAttempts(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	e := newEnv(t)
+	ptest.AppendDeposits(ctx, t, e.store, "acct", 3, 30)
+	var failures atomic.Int64
+	h := &ptest.Ledger[pgx.Tx]{Model: model{e.pool}, Hook: func(_ context.Context, ev *eventstore.Event) error {
+		if ev.StreamID == "acct-1" && failures.Add(1) <= 6 {
+			return fmt.Errorf("update: %w", &pgconn.PgError{Code: "40001", Message: "could not serialize access"})
+		}
+		return nil
+	}}
+	sig := ptest.NewSignal()
+	r, err := projection.NewRunner(e.store, e.target, ptest.NewLedgerProjection[pgx.Tx]("ledger", h),
+		projection.WithRetry(projection.Retry{MaxAttempts: 2, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond}),
+		projection.WithProgress(sig.Progress), projection.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- r.Run(runCtx) }()
+	ptest.Settle(ctx, t, e.store)
+	_, last, _ := ptest.Fold(ctx, e.store, nil)
+	sig.WaitFor(t, "catch-up through transient failures", ptest.CaughtUp(ctx, t, e.target, "ledger", last))
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := e.target.CountDeadLetters(ctx, "ledger"); n != 0 || failures.Load() < 6 {
+		t.Fatalf("%d dead letters after %d transient failures, want none", n, failures.Load())
+	}
+	ptest.CheckModel(ctx, t, ptest.Fixture[pgx.Tx]{Store: e.store, Target: e.target, Model: model{e.pool}}, 1, nil)
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{&pgconn.PgError{Code: "40P01"}, true},
+		{&pgconn.PgError{Code: "08006"}, true},
+		{&pgconn.PgError{Code: "23505"}, false},
+		{errors.New("handler bug"), false},
+		{pgx.ErrTxClosed, true},
+	} {
+		if got := e.target.Transient(tc.err); got != tc.want {
+			t.Errorf("Transient(%v) = %v, want %v", tc.err, got, tc.want)
+		}
 	}
 }

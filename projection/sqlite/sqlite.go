@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	msqlite "modernc.org/sqlite"
 
 	"github.com/esgen/esgen/eventstore"
 	essqlite "github.com/esgen/esgen/eventstore/sqlite"
@@ -41,6 +42,8 @@ type Target struct {
 }
 
 var _ projection.Target[*sql.Tx] = (*Target)(nil)
+
+var _ projection.TransientClassifier = (*Target)(nil)
 
 // Option configures a [Target].
 type Option func(*config)
@@ -595,3 +598,17 @@ func (u *unit) Commit(ctx context.Context) error {
 }
 
 func (u *unit) Rollback(ctx context.Context) error { return u.finish(false) }
+
+// Transient implements [projection.TransientClassifier]: SQLITE_BUSY and SQLITE_LOCKED (the
+// file's write lock held elsewhere past the busy timeout) pass; the runner retries them
+// without counting an attempt.
+func (t *Target) Transient(err error) bool {
+	var e *msqlite.Error
+	if errors.As(err, &e) {
+		switch e.Code() & 0xff {
+		case 5, 6: // SQLITE_BUSY, SQLITE_LOCKED
+			return true
+		}
+	}
+	return false
+}
