@@ -48,13 +48,20 @@ type Retry struct {
 
 // Defaults of a [Runner].
 const (
-	DefaultBatchSize        = 500
+	// DefaultBatchSize is the most events applied per transaction.
+	DefaultBatchSize = 500
+	// DefaultMaxBatchDuration bounds how long a transaction applies events.
 	DefaultMaxBatchDuration = time.Second
-	DefaultLeaseTTL         = 15 * time.Second
-	DefaultMaxAttempts      = 5
-	DefaultInitialBackoff   = 100 * time.Millisecond
-	DefaultMaxBackoff       = 10 * time.Second
-	DefaultStatusScanLimit  = 100_000
+	// DefaultLeaseTTL is the lease time.
+	DefaultLeaseTTL = 15 * time.Second
+	// DefaultMaxAttempts is how many times a failing handler is called for one event.
+	DefaultMaxAttempts = 5
+	// DefaultInitialBackoff is the wait after a handler's first failure.
+	DefaultInitialBackoff = 100 * time.Millisecond
+	// DefaultMaxBackoff caps the wait between attempts.
+	DefaultMaxBackoff = 10 * time.Second
+	// DefaultStatusScanLimit caps the pending events Status counts.
+	DefaultStatusScanLimit = 100_000
 )
 
 type config struct {
