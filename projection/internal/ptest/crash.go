@@ -100,3 +100,48 @@ func ChildHook() func(context.Context, *eventstore.Event) error {
 // ChildBatchSize is a random batch size for a child, so kills land at varied points of
 // batches.
 func ChildBatchSize() int { return 1 + rand.IntN(64) }
+
+// Child is a running crash-test child process.
+type Child struct {
+	cmd      *exec.Cmd
+	applying chan struct{}
+}
+
+// StartChild starts a child process running the projection (see [RunCrash]).
+func StartChild(t *testing.T, c Crash) *Child {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^"+c.TestName+"$", "-test.count=1", "-test.v=false")
+	cmd.Env = append(append(os.Environ(), CrashChildEnv+"=1"), c.Env...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start child: %v", err)
+	}
+	ch := &Child{cmd: cmd, applying: make(chan struct{})}
+	go func() {
+		var once sync.Once
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if sc.Text() == AppliedMarker {
+				once.Do(func() { close(ch.applying) })
+			}
+		}
+	}()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return ch
+}
+
+// Applying is closed when the child's handler first runs.
+func (c *Child) Applying() <-chan struct{} { return c.applying }
+
+// Kill kills the child with SIGKILL and waits for it.
+func (c *Child) Kill(t *testing.T) {
+	t.Helper()
+	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatalf("kill child: %v", err)
+	}
+	_ = c.cmd.Wait()
+}
