@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -507,10 +508,23 @@ func rebuild[Tx any](t *testing.T, f Fixture[Tx]) {
 		t.Fatal(err)
 	}
 	var reports []projection.Progress
+	var midway sync.Once
 	nv, err := rb.Rebuild(ctx, projection.RebuildOptions[Tx]{
-		Prepare:  f.Model.Prepare,
-		Retire:   f.Model.Drop,
-		Progress: func(p projection.Progress) { reports = append(reports, p) },
+		Prepare: f.Model.Prepare,
+		Retire:  f.Model.Drop,
+		Progress: func(p projection.Progress) {
+			reports = append(reports, p)
+			// Make sure writers append while the rebuild is under way (after its first
+			// batch, outside any transaction), however fast it is.
+			midway.Do(func() {
+				until := written.Load() + 10
+				deadline := time.Now().Add(time.Minute)
+				for written.Load() < until && time.Now().Before(deadline) && !stopping.Load() {
+					runtime.Gosched()
+					time.Sleep(time.Millisecond)
+				}
+			})
+		},
 	})
 	if err != nil {
 		t.Fatalf("rebuild: %v", err)
