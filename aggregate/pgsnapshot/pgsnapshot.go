@@ -5,10 +5,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -17,6 +13,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/esgen/esgen/aggregate"
+
+	"github.com/esgen/esgen/internal/migrations"
 )
 
 // DefaultSchema is the schema of the snapshot table unless [WithSchema] says otherwise: the
@@ -178,7 +176,7 @@ func (s *Store) Delete(ctx context.Context, streamID, snapshotType string) error
 // Migrate creates the schema and applies the embedded migrations not applied yet, in one
 // transaction under an advisory lock. It is safe to call concurrently and repeatedly.
 func (s *Store) Migrate(ctx context.Context) error {
-	migs, err := migrations()
+	migs, err := loadMigrations()
 	if err != nil {
 		return err
 	}
@@ -213,11 +211,11 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return fmt.Errorf("pgsnapshot: schema %q is at snapshot migration %d, newer than this code knows (%d); upgrade the code", s.schema, applied, len(migs))
 	}
 	for _, m := range migs[applied:] {
-		if _, err := tx.Exec(ctx, strings.ReplaceAll(m.sql, "{{schema}}", ident)); err != nil {
-			return fmt.Errorf("pgsnapshot: apply migration %d (%s) to schema %q: %w", m.version, m.name, s.schema, err)
+		if _, err := tx.Exec(ctx, strings.ReplaceAll(m.SQL, "{{schema}}", ident)); err != nil {
+			return fmt.Errorf("pgsnapshot: apply migration %d (%s) to schema %q: %w", m.Version, m.Name, s.schema, err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO `+ident+`.aggregate_snapshot_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
-			return fmt.Errorf("pgsnapshot: record migration %d in schema %q: %w", m.version, s.schema, err)
+		if _, err := tx.Exec(ctx, `INSERT INTO `+ident+`.aggregate_snapshot_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name); err != nil {
+			return fmt.Errorf("pgsnapshot: record migration %d in schema %q: %w", m.Version, s.schema, err)
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -226,35 +224,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+func loadMigrations() ([]migrations.Migration, error) {
+	ms, err := migrations.Load(migrationFiles, "migrations")
 	if err != nil {
-		return nil, fmt.Errorf("pgsnapshot: list migrations: %w", err)
+		return nil, fmt.Errorf("pgsnapshot: %w", err)
 	}
-	var out []migration
-	for _, n := range names {
-		num, name, ok := strings.Cut(strings.TrimSuffix(path.Base(n), ".sql"), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("pgsnapshot: migration file %s: want the form NNNN_name.sql", n)
-		}
-		b, err := migrationFiles.ReadFile(n)
-		if err != nil {
-			return nil, fmt.Errorf("pgsnapshot: read migration %s: %w", n, err)
-		}
-		out = append(out, migration{version: v, name: name, sql: string(b)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	for i, m := range out {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("pgsnapshot: migrations must be numbered 1, 2, 3...; found %d in position %d", m.version, i+1)
-		}
-	}
-	return out, nil
+	return ms, nil
 }

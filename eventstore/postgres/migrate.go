@@ -5,14 +5,12 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/esgen/esgen/internal/migrations"
 )
 
 //go:embed migrations/*.sql
@@ -53,29 +51,13 @@ func (e *SchemaVersionError) Is(target error) bool { return target == ErrNotMigr
 
 // Migrations returns the embedded migrations in the order they apply.
 func Migrations() ([]Migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	ms, err := migrations.Load(migrationFiles, "migrations")
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list migrations: %w", err)
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	var out []Migration
-	for _, n := range names {
-		base := strings.TrimSuffix(path.Base(n), ".sql")
-		num, name, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("postgres: migration file %s: want the form NNNN_name.sql", n)
-		}
-		b, err := migrationFiles.ReadFile(n)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: read migration %s: %w", n, err)
-		}
-		out = append(out, Migration{Version: v, Name: name, SQL: string(b)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
-	for i, m := range out {
-		if m.Version != i+1 {
-			return nil, fmt.Errorf("postgres: migrations must be numbered 1, 2, 3...; found version %d in position %d", m.Version, i+1)
-		}
+	out := make([]Migration, len(ms))
+	for i, m := range ms {
+		out[i] = Migration{Version: m.Version, Name: m.Name, SQL: m.SQL}
 	}
 	return out, nil
 }

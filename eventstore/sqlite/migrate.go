@@ -6,13 +6,11 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/esgen/esgen/eventstore"
+	"github.com/esgen/esgen/internal/migrations"
 )
 
 //go:embed migrations/*.sql
@@ -28,37 +26,12 @@ const SchemaVersion = 1
 // under their own names.
 const schemaComponent = "eventstore"
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// migrations returns the embedded migrations in version order. Files are named
+// loadMigrations returns the embedded migrations in version order. Files are named
 // NNNN_description.sql, numbered from 1 without gaps.
-func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+func loadMigrations() ([]migrations.Migration, error) {
+	out, err := migrations.Load(migrationFiles, "migrations")
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: read embedded migrations: %w", err)
-	}
-	var out []migration
-	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("sqlite: embedded migration %q is not named NNNN_description.sql", e.Name())
-		}
-		b, err := migrationFiles.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: read embedded migration %s: %w", e.Name(), err)
-		}
-		out = append(out, migration{version: v, name: e.Name(), sql: string(b)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	for i, m := range out {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("sqlite: embedded migrations are not numbered 1..n: %s is number %d", m.name, i+1)
-		}
+		return nil, fmt.Errorf("sqlite: embedded migrations: %w", err)
 	}
 	if len(out) != SchemaVersion {
 		return nil, fmt.Errorf("sqlite: %d embedded migrations, but SchemaVersion is %d", len(out), SchemaVersion)
@@ -97,7 +70,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if s.closed.Load() {
 		return fmt.Errorf("sqlite: migrate %s: %w", s.path, eventstore.ErrClosed)
 	}
-	ms, err := migrations()
+	ms, err := loadMigrations()
 	if err != nil {
 		return err
 	}
@@ -118,8 +91,8 @@ func (s *Store) Migrate(ctx context.Context) error {
 			}
 		}
 		for _, m := range ms[cur:] {
-			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-				return fmt.Errorf("apply migration %s: %w", m.name, err)
+			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+				return fmt.Errorf("apply migration %s: %w", m.Name, err)
 			}
 		}
 		if cur == SchemaVersion {
