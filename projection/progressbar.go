@@ -6,32 +6,43 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/schollz/progressbar/v3"
 )
 
 // ProgressBar returns a progress callback (for [RebuildOptions.Progress] or [WithProgress])
-// that draws a one-line bar on w, redrawn in place with a carriage return at most every
-// interval, and finished with a newline when the phase is "done":
+// that draws a terminal progress bar on w (github.com/schollz/progressbar), redrawn in place
+// at most every interval and finished with a newline when the phase is "done":
 //
-//	order_status v2 [##########----------]  50%  10000 events  8000/s  ETA 1.2s
+//	order_status v2: 10000 events, 8000/s  50% |██████████          | [1s:1s]
 //
 // Write errors are ignored: a progress bar must not fail the work it reports on.
 func ProgressBar(w io.Writer, interval time.Duration) func(Progress) {
 	var mu sync.Mutex
-	var last time.Time
+	var bar *progressbar.ProgressBar
 	return func(p Progress) {
 		mu.Lock()
 		defer mu.Unlock()
-		done := p.Phase == "done"
-		if !done && time.Since(last) < interval {
+		if bar == nil {
+			bar = progressbar.NewOptions64(1000,
+				progressbar.OptionSetWriter(w),
+				progressbar.OptionThrottle(interval),
+				progressbar.OptionSetPredictTime(true),
+				progressbar.OptionSetWidth(20),
+				progressbar.OptionUseANSICodes(false),
+				progressbar.OptionOnCompletion(func() { _, _ = fmt.Fprintln(w) }),
+			)
+		}
+		desc := fmt.Sprintf("%s v%d: %d events, %.0f/s", p.Projection, p.Version, p.Done, p.Rate)
+		if p.Phase == "swap" {
+			desc += " (swapping)"
+		}
+		bar.Describe(desc)
+		if p.Phase == "done" {
+			_ = bar.Finish()
 			return
 		}
-		last = time.Now()
-		line := FormatProgress(p, 20)
-		if done {
-			_, _ = fmt.Fprintf(w, "\r%s\n", line)
-			return
-		}
-		_, _ = fmt.Fprintf(w, "\r%s", line)
+		_ = bar.Set64(int64(min(max(p.Fraction, 0), 1) * 999))
 	}
 }
 

@@ -25,8 +25,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
-
 	"github.com/esgen/esgen/examples/orders/app"
 	"github.com/esgen/esgen/projection"
 )
@@ -193,21 +191,12 @@ func rebuild(ctx context.Context, cfg app.Config, name string, stdout, stderr io
 	if p == nil {
 		return fmt.Errorf("no projection %q: want order_status or audit_log", name)
 	}
-	bar := progressbar.NewOptions64(1000,
-		progressbar.OptionSetWriter(stderr),
-		progressbar.OptionSetDescription("rebuilding "+name),
-		progressbar.OptionShowCount(),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionClearOnFinish(),
-	)
+	bar := projection.ProgressBar(stderr, 100*time.Millisecond)
 	var last projection.Progress
 	v, err := p.Rebuild(ctx, func(pr projection.Progress) {
 		last = pr
-		_ = bar.Set64(int64(pr.Fraction * 1000))
-		bar.Describe(fmt.Sprintf("rebuilding %s: %d events, %.0f/s, %s", name, pr.Done, pr.Rate, pr.Phase))
+		bar(pr)
 	})
-	_ = bar.Finish()
 	if err != nil {
 		return err
 	}
