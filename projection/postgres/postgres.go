@@ -7,11 +7,8 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
-	"io/fs"
 	"net"
-	"path"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/esgen/esgen/eventstore"
+	"github.com/esgen/esgen/internal/migrations"
 	"github.com/esgen/esgen/projection"
 )
 
@@ -100,7 +98,11 @@ func New(ctx context.Context, pool *pgxpool.Pool, opts ...Option) (*Target, erro
 	if err != nil {
 		return nil, err
 	}
-	if want := len(mustMigrations()); v < want {
+	ms, err := loadMigrations()
+	if err != nil {
+		return nil, err
+	}
+	if want := len(ms); v < want {
 		return nil, fmt.Errorf("%w: schema %q is at projection migration %d, this code needs %d; call Target.Migrate or pass postgres.WithMigrate()", ErrNotMigrated, c.schema, v, want)
 	}
 	return t, nil
@@ -112,53 +114,20 @@ func (t *Target) Pool() *pgxpool.Pool { return t.pool }
 // Schema returns the schema of the projection tables.
 func (t *Target) Schema() string { return t.schema }
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+// loadMigrations returns the embedded projection migrations in order.
+func loadMigrations() ([]migrations.Migration, error) {
+	ms, err := migrations.Load(migrationFiles, "migrations")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("postgres: projection %w", err)
 	}
-	var out []migration
-	for _, n := range names {
-		base := strings.TrimSuffix(path.Base(n), ".sql")
-		num, name, _ := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: migration file %s: want NNNN_name.sql", n)
-		}
-		b, err := migrationFiles.ReadFile(n)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{v, name, string(b)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	for i, m := range out {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("postgres: projection migrations must be numbered 1, 2, 3...; found %d at %d", m.version, i+1)
-		}
-	}
-	return out, nil
-}
-
-func mustMigrations() []migration {
-	ms, err := migrations()
-	if err != nil {
-		return nil
-	}
-	return ms
+	return ms, nil
 }
 
 // Migrate creates the schema if needed and applies the embedded migrations not yet applied,
 // in one transaction, recording them in projection_schema_migrations. It is idempotent and
 // safe to run from several processes at once (a transaction advisory lock serialises them).
 func (t *Target) Migrate(ctx context.Context) error {
-	ms, err := migrations()
+	ms, err := loadMigrations()
 	if err != nil {
 		return err
 	}
@@ -181,13 +150,13 @@ func (t *Target) Migrate(ctx context.Context) error {
 			return err
 		}
 		for _, m := range ms {
-			if m.version <= cur {
+			if m.Version <= cur {
 				continue
 			}
-			if _, err := tx.Exec(ctx, strings.ReplaceAll(m.sql, "{{schema}}", ident)); err != nil {
-				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+			if _, err := tx.Exec(ctx, strings.ReplaceAll(m.SQL, "{{schema}}", ident)); err != nil {
+				return fmt.Errorf("migration %d (%s): %w", m.Version, m.Name, err)
 			}
-			if _, err := tx.Exec(ctx, "INSERT INTO "+ident+".projection_schema_migrations (version, name) VALUES ($1, $2)", m.version, m.name); err != nil {
+			if _, err := tx.Exec(ctx, "INSERT INTO "+ident+".projection_schema_migrations (version, name) VALUES ($1, $2)", m.Version, m.Name); err != nil {
 				return err
 			}
 		}

@@ -6,11 +6,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -19,6 +14,7 @@ import (
 
 	"github.com/esgen/esgen/eventstore"
 	essqlite "github.com/esgen/esgen/eventstore/sqlite"
+	"github.com/esgen/esgen/internal/migrations"
 	"github.com/esgen/esgen/projection"
 )
 
@@ -91,7 +87,11 @@ func New(ctx context.Context, db *sql.DB, w Writer, opts ...Option) (*Target, er
 	if err != nil {
 		return nil, err
 	}
-	if want := len(mustMigrations()); v < want {
+	ms, err := loadMigrations()
+	if err != nil {
+		return nil, err
+	}
+	if want := len(ms); v < want {
 		return nil, fmt.Errorf("%w: the file is at projection migration %d, this code needs %d; call Target.Migrate or pass sqlite.WithMigrate()", ErrNotMigrated, v, want)
 	}
 	return t, nil
@@ -117,38 +117,13 @@ func (w *dbWriter) WriteTx(ctx context.Context, fn func(tx *sql.Tx) error) error
 	return tx.Commit()
 }
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+// loadMigrations returns the embedded projection migrations in order.
+func loadMigrations() ([]migrations.Migration, error) {
+	ms, err := migrations.Load(migrationFiles, "migrations")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sqlite: projection %w", err)
 	}
-	var out []migration
-	for _, n := range names {
-		base := strings.TrimSuffix(path.Base(n), ".sql")
-		num, name, _ := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: migration file %s: want NNNN_name.sql", n)
-		}
-		b, err := migrationFiles.ReadFile(n)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{v, name, string(b)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	return out, nil
-}
-
-func mustMigrations() []migration {
-	ms, _ := migrations()
-	return ms
+	return ms, nil
 }
 
 type queryRower interface {
@@ -172,7 +147,7 @@ func (t *Target) schemaVersion(ctx context.Context, q queryRower) (int, error) {
 
 // Migrate applies the embedded migrations not yet applied, in one write transaction.
 func (t *Target) Migrate(ctx context.Context) error {
-	ms, err := migrations()
+	ms, err := loadMigrations()
 	if err != nil {
 		return err
 	}
@@ -186,13 +161,13 @@ func (t *Target) Migrate(ctx context.Context) error {
 			return err
 		}
 		for _, m := range ms {
-			if m.version <= cur {
+			if m.Version <= cur {
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+				return fmt.Errorf("migration %d (%s): %w", m.Version, m.Name, err)
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO projection_schema_migrations (version, name, applied_ms) VALUES (?1, ?2, `+now+`)`, m.version, m.name); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO projection_schema_migrations (version, name, applied_ms) VALUES (?1, ?2, `+now+`)`, m.Version, m.Name); err != nil {
 				return err
 			}
 		}
