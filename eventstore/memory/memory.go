@@ -172,7 +172,7 @@ func (s *Store) ReadStream(ctx context.Context, streamID string, opts eventstore
 		// next is the next version to read; lo is the lowest version backward reads reach.
 		var next, lo uint64
 		first := true
-		page := make([]eventstore.Event, 0, eventstore.DefaultPageSize)
+		var page []eventstore.Event // grows to at most one page, reused across pages
 		for remaining != 0 {
 			if err := ctx.Err(); err != nil {
 				yield(eventstore.Event{}, err)
