@@ -6,7 +6,30 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/esgen/esgen/internal/pgtest"
 )
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// demo --database-url runs the scenario on PostgreSQL, in a schema it recreates, so running
+// it twice gives the same output twice.
+func TestDemoOnPostgres(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	want, err := os.ReadFile(filepath.Join("app", "testdata", "demo.golden"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for attempt := 1; attempt <= 2; attempt++ {
+		var out, errb bytes.Buffer
+		if code := run(t.Context(), []string{"demo", "--database-url", url}, &out, &errb); code != 0 {
+			t.Fatalf("run %d: demo exited %d: %s", attempt, code, errb.String())
+		}
+		if !strings.HasPrefix(out.String(), "esgen orders demo on PostgreSQL") || !strings.HasSuffix(out.String(), string(want)) {
+			t.Fatalf("run %d printed:\n%s\nwant the PostgreSQL header and app/testdata/demo.golden", attempt, out.String())
+		}
+	}
+}
 
 func TestCommands(t *testing.T) {
 	t.Setenv("DATABASE_URL", "")
