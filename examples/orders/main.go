@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -143,12 +144,13 @@ func serve(ctx context.Context, cfg app.Config, addr string, log *slog.Logger) e
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, len(a.Projections)+1)
+	var running sync.WaitGroup
 	for _, p := range a.Projections {
-		go func() {
+		running.Go(func() {
 			if err := p.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 				errc <- fmt.Errorf("projection %s: %w", p.Name(), err)
 			}
-		}()
+		})
 	}
 	srv := &http.Server{Handler: app.Handler(a, log), ReadHeaderTimeout: 5 * time.Second}
 	ln, err := net.Listen("tcp", addr)
@@ -171,7 +173,10 @@ func serve(ctx context.Context, cfg app.Config, addr string, log *slog.Logger) e
 	if serr := srv.Shutdown(sctx); serr != nil && err == nil {
 		err = serr
 	}
+	// Then stop the projections and wait for them to release their leases before the
+	// deferred Close closes the store: another instance can take over at once.
 	cancel()
+	running.Wait()
 	log.Info("stopped")
 	return err
 }

@@ -2,10 +2,17 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/esgen/esgen/internal/pgtest"
 )
@@ -71,4 +78,100 @@ func TestCommands(t *testing.T) {
 	if code := run(ctx, []string{"rebuild", "--data-dir", dir, "nope"}, &out, &errb); code != 1 {
 		t.Errorf("rebuild of an unknown projection exited %d, want 1", code)
 	}
+}
+
+// serve shuts down gracefully: requests are answered until the signal, and the projections
+// release their leases before the store closes, so the next instance takes over at once.
+func TestServeReleasesLeasesOnShutdown(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	logs := &syncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--data-dir", dir, "--addr", "127.0.0.1:0"}, io.Discard, logs)
+	}()
+
+	addr := ""
+	deadline := time.Now().Add(30 * time.Second)
+	for addr == "" {
+		if m := regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`).FindStringSubmatch(logs.String()); m != nil {
+			addr = m[1]
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not start; log:\n%s", logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("healthz = %d", resp.StatusCode)
+	}
+	// Both projections hold their leases while serving.
+	waitFor(t, func() bool {
+		resp, err := http.Get("http://" + addr + "/projections")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var ps []struct{ Leased bool }
+		if err := json.NewDecoder(resp.Body).Decode(&ps); err != nil {
+			t.Fatal(err)
+		}
+		return len(ps) == 2 && ps[0].Leased && ps[1].Leased
+	})
+
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exited %d; log:\n%s", code, logs.String())
+	}
+	if strings.Contains(logs.String(), "release failed") {
+		t.Fatalf("a lease was not released on shutdown; log:\n%s", logs.String())
+	}
+	for _, line := range strings.Split(strings.TrimSpace(statusOf(t, dir)), "\n")[1:] {
+		if f := strings.Fields(line); len(f) < 7 || f[6] != "-" {
+			t.Errorf("after shutdown a projection still has an owner: %q", line)
+		}
+	}
+}
+
+func statusOf(t *testing.T, dir string) string {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if code := run(t.Context(), []string{"status", "--data-dir", dir}, &out, &errb); code != 0 {
+		t.Fatalf("status exited %d: %s", code, errb.String())
+	}
+	return out.String()
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 30s")
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's logger and the test to share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -35,7 +35,7 @@ In a Go package: //go:generate go run github.com/esgen/esgen/cmd/esgen generate`
 			return runGenerate(cmd, config, check, diff)
 		},
 	}
-	cmd.Flags().StringVar(&config, "config", schema.ConfigFile, "path of the project file")
+	addConfigFlag(cmd, &config)
 	cmd.Flags().BoolVar(&check, "check", false, "fail (exit 1) when generated files are stale instead of writing them")
 	cmd.Flags().BoolVar(&diff, "diff", false, "with --check, print a line diff of each stale file")
 	return cmd
