@@ -31,8 +31,15 @@ const eventColumns = "global_position, tx_id, stream_id, stream_version, event_i
 // phase) or because it ended between the snapshot and the look at pg_stat_activity. In the
 // second case the horizon is lower than it was a moment ago, so callers read again with a
 // new snapshot (see [Store.query]). pg_stat_activity is read only when some transaction is
-// running.
-const horizonSQL = `SELECT coalesce(c.x, pg_snapshot_xmax(pg_current_snapshot())) AS x, coalesce(c.unknown, false) AS unknown
+// running. Prepared transactions of other databases (pg_prepared_xacts) are skipped too.
+//
+// On a hot standby the snapshot lists no running transactions at all (PostgreSQL keeps them
+// in its subtransaction list there), so the fallback is the snapshot's xmin, as in the
+// design, rather than its xmax: a transaction still open on the primary then holds readers
+// of the standby back instead of landing behind their checkpoints.
+const horizonSQL = `SELECT coalesce(c.x, CASE WHEN pg_is_in_recovery() THEN pg_snapshot_xmin(pg_current_snapshot())
+                                  ELSE pg_snapshot_xmax(pg_current_snapshot()) END) AS x,
+       coalesce(c.unknown, false) AS unknown
   FROM (SELECT 1) AS one
   LEFT JOIN LATERAL (
        SELECT r.x,
@@ -41,7 +48,9 @@ const horizonSQL = `SELECT coalesce(c.x, pg_snapshot_xmax(pg_current_snapshot())
         WHERE r.x::xid <> ALL (ARRAY(
               SELECT a.backend_xid FROM pg_stat_activity a
                WHERE a.backend_xid IS NOT NULL
-                 AND a.datid IS DISTINCT FROM (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())))
+                 AND a.datid IS DISTINCT FROM (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
+              UNION ALL
+              SELECT p.transaction FROM pg_prepared_xacts p WHERE p.database <> current_database()))
         ORDER BY r.x
         LIMIT 1) AS c ON true`
 
