@@ -54,8 +54,9 @@ type server struct {
 	asUser string // OS user to run the binaries as, "" for the current user
 }
 
-// startServer creates, configures and starts a server in a new temporary directory.
-func startServer(ctx context.Context) (*server, error) {
+// startServer creates, configures and starts a server in a new temporary directory; extra
+// settings are appended after the defaults, so they override them.
+func startServer(ctx context.Context, extra ...string) (*server, error) {
 	initdb, pgCtl, err := findBinaries(binGlob)
 	if err != nil {
 		return nil, err
@@ -99,7 +100,7 @@ func startServer(ctx context.Context) (*server, error) {
 		"# esgen pgtest",
 		"port = " + strconv.Itoa(s.port),
 		"unix_socket_directories = '" + dir + "'",
-	}, settings...)
+	}, append(append([]string(nil), settings...), extra...)...)
 	f, err := os.OpenFile(filepath.Join(data, "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
 	if err == nil {
 		_, err = f.WriteString(strings.Join(conf, "\n") + "\n")
