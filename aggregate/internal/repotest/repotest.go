@@ -354,11 +354,15 @@ func testIdempotentLostReply(t *testing.T, b Backend) {
 		t.Fatalf("retry returned paid %d at version %d; want 10 at 2", o.Paid, o.Version())
 	}
 	// A decision that would succeed again is not recorded twice either.
+	create(t, r, "2")
 	add := aggregate.WithCommandID(t.Context(), "add-1")
 	for range 2 {
-		if _, err := r.Update(add, "1", func(o *testdomain.Order) error { return errors.Join(o.AddItem("x", 1)) }); err != nil && !errors.Is(err, testdomain.ErrAlreadyPaid) {
+		if _, err := r.Update(add, "2", func(o *testdomain.Order) error { return o.AddItem("x", 1) }); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if n := countType(streamEvents(t, inner, "order-2"), testdomain.ItemAddedType); n != 1 {
+		t.Fatalf("the same add command run twice recorded %d items, want 1", n)
 	}
 	events := streamEvents(t, inner, "order-1")
 	if n := countType(events, testdomain.PaymentProcessedType); n != 1 {
