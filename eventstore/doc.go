@@ -33,7 +33,9 @@
 //
 // Stream IDs are 1..[MaxStreamIDLength] bytes of valid UTF-8 without control characters and
 // must not start with '$' (reserved for system streams). Event types are 1..[MaxEventTypeLength]
-// bytes. An event's data plus metadata may not exceed [MaxEventSize] bytes; one append may
+// bytes of valid UTF-8 without control characters. Metadata strings (IDs, trace context, header
+// keys and values) must be valid UTF-8 without NUL characters, so every backend stores them
+// unchanged. An event's data plus metadata may not exceed [MaxEventSize] bytes; one append may
 // carry at most [MaxAppendEvents] events. Violations fail with errors matching
 // [ErrInvalidInput] before anything is written.
 package eventstore

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -70,6 +71,11 @@ func PrepareAppend(ctx context.Context, streamID string, events []EventData) ([]
 			return nil, nil, &InputError{Field: field() + ".Type", Problem: fmt.Sprintf("the event type is %d bytes long, the limit is %d", len(e.Type), MaxEventTypeLength)}
 		case !utf8.ValidString(e.Type):
 			return nil, nil, &InputError{Field: field() + ".Type", Problem: "the event type is not valid UTF-8"}
+		case strings.IndexFunc(e.Type, unicode.IsControl) >= 0:
+			return nil, nil, &InputError{Field: field() + ".Type", Problem: fmt.Sprintf("the event type %q contains a control character", e.Type)}
+		}
+		if name, bad := badMetadataText(e.Metadata); bad {
+			return nil, nil, &InputError{Field: field() + ".Metadata." + name, Problem: "it is not valid UTF-8 or contains a NUL character, which no backend can store unchanged; encode binary values (base64, hex)"}
 		}
 		if e.ID == uuid.Nil {
 			id, err := uuid.NewV7()
@@ -150,4 +156,22 @@ func firstCommitted(batch []EventData, committed map[uuid.UUID]Event) uuid.UUID 
 		}
 	}
 	return uuid.Nil
+}
+
+// badMetadataText finds a metadata string that some backend could not store unchanged: invalid
+// UTF-8 (JSON encoding would replace it) or a NUL (PostgreSQL's jsonb refuses it).
+func badMetadataText(m Metadata) (field string, bad bool) {
+	invalid := func(s string) bool { return !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 }
+	for name, v := range map[string]string{"CorrelationID": m.CorrelationID, "CausationID": m.CausationID,
+		"TraceParent": m.TraceParent, "TraceState": m.TraceState} {
+		if invalid(v) {
+			return name, true
+		}
+	}
+	for k, v := range m.Headers {
+		if invalid(k) || invalid(v) {
+			return fmt.Sprintf("Headers[%q]", k), true
+		}
+	}
+	return "", false
 }

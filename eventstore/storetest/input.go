@@ -33,6 +33,15 @@ func (s *suite) testInvalidInput(t *testing.T) {
 		{"over-long event type", "in-1", func() []eventstore.EventData {
 			return []eventstore.EventData{{Type: strings.Repeat("t", eventstore.MaxEventTypeLength+1)}}
 		}},
+		{"event type with a control character", "in-1", func() []eventstore.EventData {
+			return []eventstore.EventData{{Type: "a\nb\x00"}}
+		}},
+		{"metadata with a NUL", "in-1", func() []eventstore.EventData {
+			return []eventstore.EventData{{Type: "A", Metadata: eventstore.Metadata{CorrelationID: "c\x00"}}}
+		}},
+		{"header with invalid UTF-8", "in-1", func() []eventstore.EventData {
+			return []eventstore.EventData{{Type: "A", Metadata: eventstore.Metadata{Headers: map[string]string{"\xff": "v"}}}}
+		}},
 		{"oversized payload", "in-1", func() []eventstore.EventData {
 			return []eventstore.EventData{{Type: "Big", Data: make([]byte, eventstore.MaxEventSize)}}
 		}},
