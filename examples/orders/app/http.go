@@ -59,10 +59,18 @@ type errorBody struct {
 
 const maxBody = 1 << 20
 
-func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	err := dec.Decode(v)
+	if err == nil && dec.Decode(&struct{}{}) != io.EOF {
+		return fmt.Errorf("%w: request body: trailing data after the JSON object; send one object", order.ErrInvalid)
+	}
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return fmt.Errorf("%w: request body exceeds %d bytes", order.ErrInvalid, maxBody)
+	case err != nil:
 		return fmt.Errorf("%w: request body: %v", order.ErrInvalid, err)
 	}
 	return nil
@@ -118,7 +126,7 @@ func (h *api) create(w http.ResponseWriter, r *http.Request) {
 		Currency   string       `json:"currency"`
 		Lines      []order.Line `json:"lines"`
 	}
-	if err := decode(r, &req); err != nil {
+	if err := decode(w, r, &req); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -136,7 +144,7 @@ func (h *api) pay(w http.ResponseWriter, r *http.Request) {
 		AmountCents int64  `json:"amount_cents"`
 		Method      string `json:"method"`
 	}
-	if err := decode(r, &req); err != nil {
+	if err := decode(w, r, &req); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -161,7 +169,7 @@ func (h *api) ship(w http.ResponseWriter, r *http.Request) {
 		Carrier  string `json:"carrier"`
 		Tracking string `json:"tracking_number"`
 	}
-	if err := decode(r, &req); err != nil {
+	if err := decode(w, r, &req); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -177,7 +185,7 @@ func (h *api) cancel(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Reason string `json:"reason"`
 	}
-	if err := decode(r, &req); err != nil {
+	if err := decode(w, r, &req); err != nil {
 		h.fail(w, r, err)
 		return
 	}

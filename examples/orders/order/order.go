@@ -5,9 +5,12 @@ package order
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/esgen/esgen/aggregate"
 	"github.com/esgen/esgen/examples/orders/events"
@@ -76,11 +79,20 @@ func (o *Order) Create(customerID string, lines []Line, currency string, now tim
 	if len(currency) != 3 {
 		return fmt.Errorf("%w: currency %q is not an ISO 4217 code such as EUR", ErrInvalid, currency)
 	}
+	if err := text("customer_id", customerID); err != nil {
+		return err
+	}
 	var total int64
 	out := make([]events.OrderLine, len(lines))
 	for i, l := range lines {
 		if l.SKU == "" || l.Quantity <= 0 || l.UnitPriceCents < 0 {
 			return fmt.Errorf("%w: line %d needs a sku, a positive quantity and a price of at least 0", ErrInvalid, i+1)
+		}
+		if err := text(fmt.Sprintf("line %d sku", i+1), l.SKU); err != nil {
+			return err
+		}
+		if l.UnitPriceCents > (math.MaxInt64-total)/int64(l.Quantity) {
+			return fmt.Errorf("%w: line %d: the order total overflows; split the order", ErrInvalid, i+1)
 		}
 		total += int64(l.Quantity) * l.UnitPriceCents
 		out[i] = events.OrderLine{SKU: l.SKU, Quantity: l.Quantity, UnitPriceCents: l.UnitPriceCents}
@@ -94,6 +106,12 @@ func (o *Order) Create(customerID string, lines []Line, currency string, now tim
 // Pay records the payment of the order's total.
 func (o *Order) Pay(paymentID string, amountCents int64, method events.PaymentMethod, now time.Time) error {
 	switch {
+	case strings.TrimSpace(paymentID) == "":
+		return fmt.Errorf("%w: payment_id is empty; give the payment provider's reference", ErrInvalid)
+	case amountCents <= 0:
+		return fmt.Errorf("%w: amount_cents is %d; a payment is a positive amount", ErrInvalid, amountCents)
+	case text("payment_id", paymentID) != nil:
+		return text("payment_id", paymentID)
 	case o.status == StatusNew:
 		return ErrNotCreated
 	case o.status == StatusCancelled:
@@ -125,6 +143,9 @@ func (o *Order) Ship(carrier, tracking string, now time.Time) error {
 	case carrier == "":
 		return fmt.Errorf("%w: carrier is empty", ErrInvalid)
 	}
+	if err := errors.Join(text("carrier", carrier), text("tracking_number", tracking)); err != nil {
+		return err
+	}
 	var tn *string
 	if tracking != "" {
 		tn = &tracking
@@ -142,7 +163,19 @@ func (o *Order) Cancel(reason string, now time.Time) error {
 	case o.status == StatusCancelled:
 		return ErrAlreadyCancelled
 	}
+	if err := text("reason", reason); err != nil {
+		return err
+	}
 	return o.RecordOrderCancelled(&events.OrderCancelled{OrderID: o.ID(), Reason: reason, CancelledAt: now.UTC().Truncate(time.Millisecond)})
+}
+
+// text refuses free text that the read models could not store: invalid UTF-8 or control
+// characters (PostgreSQL rejects NUL in text columns).
+func text(field, s string) error {
+	if !utf8.ValidString(s) || strings.IndexFunc(s, unicode.IsControl) >= 0 {
+		return fmt.Errorf("%w: %s must be valid UTF-8 without control characters", ErrInvalid, field)
+	}
+	return nil
 }
 
 // ApplyOrderCreated implements events.OrderApplier.

@@ -36,9 +36,17 @@ func TestCreate(t *testing.T) {
 		}).
 		Then(t, created)
 
-	orders().
-		When(func(o *order.Order) error { return o.Create("ada", nil, "EUR", t0) }).
-		ThenError(t, order.ErrInvalid)
+	for name, decide := range map[string]func(*order.Order) error{
+		"no lines": func(o *order.Order) error { return o.Create("ada", nil, "EUR", t0) },
+		"total overflows": func(o *order.Order) error {
+			return o.Create("ada", []order.Line{{SKU: "x", Quantity: 2147483647, UnitPriceCents: 9223372036854775807}}, "EUR", t0)
+		},
+		"NUL in customer": func(o *order.Order) error {
+			return o.Create("a\x00", []order.Line{{SKU: "x", Quantity: 1, UnitPriceCents: 1}}, "EUR", t0)
+		},
+	} {
+		t.Run(name, func(t *testing.T) { orders().When(decide).ThenError(t, order.ErrInvalid) })
+	}
 }
 
 func TestPay(t *testing.T) {
@@ -53,6 +61,14 @@ func TestPay(t *testing.T) {
 	})
 	t.Run("no double payment", func(t *testing.T) {
 		orders().Given(created, paid).When(pay).ThenError(t, order.ErrAlreadyPaid)
+	})
+	t.Run("a payment reference and a positive amount", func(t *testing.T) {
+		orders().Given(created).
+			When(func(o *order.Order) error { return o.Pay("", 3000, events.PaymentMethodCard, t0) }).
+			ThenError(t, order.ErrInvalid)
+		orders().Given(created).
+			When(func(o *order.Order) error { return o.Pay("pay-1", -5, events.PaymentMethodCard, t0) }).
+			ThenError(t, order.ErrInvalid)
 	})
 	t.Run("the whole total", func(t *testing.T) {
 		orders().Given(created).

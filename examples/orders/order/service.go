@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/esgen/esgen/aggregate"
@@ -51,8 +52,8 @@ func (s *Service) Create(ctx context.Context, key, orderID, customerID string, l
 	if err != nil {
 		return nil, err
 	}
-	if orderID == "" {
-		return nil, fmt.Errorf("%w: order_id is empty", ErrInvalid)
+	if err := checkOrderID(orderID); err != nil {
+		return nil, err
 	}
 	return s.repo.Create(ctx, orderID, func(o *Order) error { return o.Create(customerID, lines, currency, s.now()) })
 }
@@ -86,6 +87,9 @@ func (s *Service) Cancel(ctx context.Context, key, orderID, reason string) (*Ord
 
 // Update runs any decision on an order with optimistic concurrency and retries.
 func (s *Service) update(ctx context.Context, orderID string, decide func(*Order) error) (*Order, error) {
+	if err := checkOrderID(orderID); err != nil {
+		return nil, err
+	}
 	o, err := s.repo.Update(ctx, orderID, decide)
 	if errors.Is(err, aggregate.ErrNotFound) {
 		return nil, fmt.Errorf("%w: %s", ErrNotCreated, orderID)
@@ -105,3 +109,17 @@ func (s *Service) Decide(ctx context.Context, name, key, orderID string, decide 
 
 // Now returns the service clock's time, for decisions passed to Decide.
 func (s *Service) Now() time.Time { return s.now() }
+
+// maxOrderIDLength is the longest order ID: the stream ID "order-<id>" must fit the store's
+// limit.
+func maxOrderIDLength() int { return eventstore.MaxStreamIDLength - len(events.OrderStreamID("")) }
+
+func checkOrderID(id string) error {
+	switch {
+	case strings.TrimSpace(id) == "":
+		return fmt.Errorf("%w: order_id is empty", ErrInvalid)
+	case len(id) > maxOrderIDLength():
+		return fmt.Errorf("%w: order_id is %d bytes long, the limit is %d", ErrInvalid, len(id), maxOrderIDLength())
+	}
+	return text("order_id", id)
+}
