@@ -33,6 +33,9 @@ type Change struct {
 // Files in dir that start with the esgen header and are not among files are Extra;
 // other files are never touched.
 func Plan(dir string, files []File) ([]Change, error) {
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return nil, fmt.Errorf("codegen: generate.output %s is a file; point it at a folder (it is created if missing)", dir)
+	}
 	var out []Change
 	want := map[string]bool{}
 	for i := range files {

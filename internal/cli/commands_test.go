@@ -118,7 +118,7 @@ func TestCompat(t *testing.T) {
 		{"primitive promotion", []string{"compat", "--level", "BACKWARD", writeTemp(t, `"int"`), writeTemp(t, `"double"`)}, ExitOK, "compatible", ""},
 		{"none", []string{"compat", "--level", "NONE", v2, v1}, ExitOK, "compatible", ""},
 		{"invalid schema", []string{"compat", "--level", "BACKWARD", v1, bad}, ExitUsage, "", "$.fields[0].default"},
-		{"missing file", []string{"compat", v1, filepath.Join(dir, "nope.avsc")}, ExitUsage, "", "nope.avsc"},
+		{"missing file", []string{"compat", v1, filepath.Join(dir, "nope.avsc")}, ExitUsage, "", "cannot read " + filepath.Join(dir, "nope.avsc")},
 		{"unknown level", []string{"compat", "--level", "SIDEWAYS", v1, v2}, ExitUsage, "", "SIDEWAYS"},
 		{"one file", []string{"compat", "--level", "BACKWARD", v1}, ExitUsage, "", "at least two"},
 		{"bad format", []string{"compat", "--format", "xml", v1, v2}, ExitUsage, "", "--format"},

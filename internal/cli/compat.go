@@ -59,12 +59,20 @@ invalid schema (message on stderr).`,
 			}
 			schemas := make([]avro.Schema, len(args))
 			var problems []string
+			parsed := map[string]bool{}
 			for i, file := range args {
+				if _, err := os.ReadFile(file); err != nil {
+					return usageErrorf("cannot read %s: %v; pass existing .avsc files, oldest first, the new version last", file, err)
+				}
 				s, ps, err := parseSchemaFile(file, types)
 				if err != nil {
 					problems = append(problems, err.Error())
 					continue
 				}
+				if parsed[file] && len(ps) > 0 {
+					continue // the same file named twice: its problems are listed once
+				}
+				parsed[file] = true
 				for _, p := range ps {
 					problems = append(problems, p.String())
 				}

@@ -132,6 +132,10 @@ func TestGenerateErrors(t *testing.T) {
 		{"bad contract", func(t *testing.T, cfg string) {
 			genWrite(t, filepath.Join(filepath.Dir(cfg), "contracts", "AuditNoted", "v2.avsc"), `{"type": "record", "name": "AuditNoted", "namespace": "bank", "fields": [{"name": "note", "type": "strng"}]}`)
 		}, []string{filepath.Join("AuditNoted", "v2.avsc")}},
+		{"output is a file", func(t *testing.T, cfg string) {
+			genWrite(t, cfg, "generate: {output: outfile}\n")
+			genWrite(t, filepath.Join(filepath.Dir(cfg), "outfile"), "not a folder")
+		}, []string{"generate.output", "is a file"}},
 		{"missing config", func(t *testing.T, cfg string) {
 			if err := os.Remove(cfg); err != nil {
 				t.Fatal(err)
